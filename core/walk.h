@@ -1,0 +1,33 @@
+/*
+ * walk.h: list a whole tree of an fs into a sorted listing, several
+ * directories in flight at once, applying the filter. Used by every
+ * one-way command and by bisync.
+ */
+#ifndef DUET_CORE_WALK_H
+#define DUET_CORE_WALK_H
+
+#include "backend.h"
+#include "filter.h"
+#include "listing.h"
+
+struct duet_walk_opts {
+	const struct duet_filter *filter; /* NULL: everything */
+	int checkers;    /* directories listed in parallel (>= 1) */
+	int dirs;        /* 1: include directory entries in the listing */
+	int max_depth;   /* -1: unlimited; 1: direct children of dir only */
+	int no_filter_dirs; /* 1: directories are not subject to filter rules
+	                       (the destination of a sync, with filters) */
+};
+
+/*
+ * Lists everything below `dir` ("" for the root) into *out (initialised
+ * by the caller with duet_listing_init), sorted. A subdirectory that
+ * cannot be read is logged as an ERROR, counted in out->errors, and
+ * skipped. When dir itself does not exist, out->root_missing is set and 0
+ * returned; the caller decides whether that is an error. Other failures of
+ * dir itself return their code. Entry paths are relative to the fs root.
+ */
+int duet_walk(struct duet_fs *fs, const char *dir, const struct duet_walk_opts *o,
+    struct duet_listing *out);
+
+#endif

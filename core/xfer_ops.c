@@ -1,0 +1,553 @@
+/*
+ * xfer_ops.c: the engine's single-item operations: copy one file (stream
+ * or kernel copy, hash while streaming, verify, retry), back up the
+ * destination version, delete one file, and the hash/stat check that
+ * decides a doubtful pair. Failures are counted, never returned.
+ */
+#include "xfer_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "copyfd.h"
+#include "error.h"
+#include "hash.h"
+#include "log.h"
+
+_Thread_local char *xfer_tls_buf;
+
+const char *
+xjob_path(const struct xjob *j)
+{
+	if (j->dst_path != NULL)
+		return j->dst_path;
+	return j->s != NULL ? j->s->path : j->d->path;
+}
+
+void
+xfer_size_text(int64_t n, char *out, size_t len)
+{
+	static const char *units[] = {"Ki", "Mi", "Gi", "Ti", "Pi"};
+	double v = (double)n;
+	int u = -1;
+	if (n < 1024) {
+		snprintf(out, len, "%" PRId64, n);
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, len, "%.3f%s", v, units[u]);
+}
+
+void
+xrun_report(struct xrun *xr, enum duet_xfer_op op, const char *path, int err,
+    int64_t size, int64_t mtime, const struct duet_hashes *h)
+{
+	struct duet_xfer_item it;
+	if (xr->o->on_item == NULL)
+		return;
+	memset(&it, 0, sizeof(it));
+	it.op = op;
+	it.path = path;
+	it.err = err;
+	it.msg = err ? duet_err_msg() : NULL;
+	it.size = size;
+	it.mtime = mtime;
+	it.hashes = h;
+	pthread_mutex_lock(&xr->mu);
+	xr->o->on_item(xr->o->ctx, &it);
+	pthread_mutex_unlock(&xr->mu);
+}
+
+void
+xrun_fail(struct xrun *xr, const char *path, const char *what, int code)
+{
+	const char *msg = duet_err_msg();
+	duet_logo(DUET_LOG_ERROR, path, "%s: %s", what, msg);
+	atomic_fetch_add(&xr->st->errors, 1);
+	pthread_mutex_lock(&xr->mu);
+	xr->last_err = code;
+	snprintf(xr->last_msg, sizeof(xr->last_msg), "%s: %s", path, msg);
+	pthread_mutex_unlock(&xr->mu);
+}
+
+/* -i: 1 go, 0 skip; a quit request stops the run. */
+static int
+xfer_confirm(struct xrun *xr, const char *action, const char *path)
+{
+	int r;
+	if (xr->o->confirm == NULL)
+		return 1;
+	pthread_mutex_lock(&xr->mu);
+	r = xr->o->confirm(xr->o->ctx, action, path);
+	pthread_mutex_unlock(&xr->mu);
+	if (r < 0) {
+		atomic_store(&xr->stop, 1);
+		atomic_store(&xr->st->cancelled, 1);
+		return 0;
+	}
+	return r;
+}
+
+/* The name of the backup copy of path ("a.txt" + "-bak" = "a.txt-bak", or
+ * "a-bak.txt" with --suffix-keep-extension). Caller frees. */
+static char *
+xfer_backup_name(const struct duet_xfer_opts *o, const char *path)
+{
+	const char *suf = o->suffix ? o->suffix : "";
+	size_t pl = strlen(path), sl = strlen(suf);
+	const char *base = strrchr(path, '/'), *dot;
+	char *out = duet_malloc(pl + sl + 1);
+	size_t cut = pl;
+	if (out == NULL)
+		return NULL;
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (o->suffix_keep_extension && dot != NULL && dot != base)
+		cut = (size_t)(dot - path);
+	memcpy(out, path, cut);
+	memcpy(out + cut, suf, sl);
+	memcpy(out + cut + sl, path + cut, pl - cut + 1);
+	return out;
+}
+
+/* Copies path of `from` into `to` at dst through a stream (fallback). */
+static int
+xfer_stream_plain(struct duet_fs *from, const char *path, struct duet_fs *to,
+    const char *dst, int64_t mtime)
+{
+	struct duet_rstream *rs = NULL;
+	struct duet_wstream *ws = NULL;
+	char *buf = NULL;
+	int rc;
+
+	if ((rc = from->ops->open_read(from, path, 0, &rs)) != 0)
+		goto out;
+	if ((rc = to->ops->open_write(to, dst, rs->size, &ws)) != 0)
+		goto out;
+	if (rs->fd >= 0 && ws->fd >= 0) {
+		int64_t n = duet_copy_fd(rs->fd, ws->fd, NULL);
+		rc = n < 0 ? (int)n : 0;
+	} else if ((buf = duet_malloc(XFER_BUF)) == NULL) {
+		rc = duet_err_set(DUET_E_NOMEM, "out of memory");
+	} else {
+		ssize_t n;
+		while ((n = rs->ops->read(rs, buf, XFER_BUF)) > 0)
+			if ((rc = ws->ops->write(ws, buf, (size_t)n)) != 0)
+				break;
+		if (n < 0)
+			rc = (int)n;
+	}
+	if (rc == 0) {
+		rc = ws->ops->commit(ws, mtime);
+		ws = NULL;
+	}
+out:
+	if (ws != NULL)
+		ws->ops->abort(ws);
+	if (rs != NULL)
+		rs->ops->close(rs);
+	duet_free(buf);
+	return rc;
+}
+
+/* Moves dst's version of path to the backup location before it is
+ * replaced or deleted. 0 when done (or nothing to do). */
+static int
+xfer_backup(struct xrun *xr, const char *path)
+{
+	const struct duet_xfer_opts *o = xr->o;
+	struct duet_fs *bfs = o->backup_fs;
+	struct duet_entry e;
+	char *name;
+	int rc;
+
+	if (bfs == NULL)
+		return 0;
+	name = xfer_backup_name(o, path);
+	if (name == NULL)
+		return duet_err_set(DUET_E_NOMEM, "out of memory");
+	if (bfs == xr->dst)
+		rc = bfs->ops->move(bfs, path, name);
+	else if (bfs->ops == xr->dst->ops && bfs->ops->move_from != NULL)
+		rc = bfs->ops->move_from(bfs, xr->dst, path, name);
+	else
+		rc = DUET_E_XDEV;
+	if (rc == DUET_E_XDEV) {
+		memset(&e, 0, sizeof(e));
+		rc = xr->dst->ops->stat(xr->dst, path, &e);
+		if (rc == 0)
+			rc = xfer_stream_plain(xr->dst, path, bfs, name, e.mtime);
+		if (rc == 0)
+			rc = xr->dst->ops->remove(xr->dst, path);
+	}
+	if (rc == 0) {
+		duet_logo(DUET_LOG_INFO, path, "Moved into backup dir as %s", name);
+		xrun_report(xr, DUET_OP_BACKUP, path, 0, -1, 0, NULL);
+	}
+	duet_free(name);
+	return rc;
+}
+
+/* One attempt: stream s into dst_path, hashing when verifying. */
+static int
+xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
+    struct duet_hashes *h, int64_t *copied)
+{
+	struct duet_rstream *rs = NULL;
+	struct duet_wstream *ws = NULL;
+	struct duet_hasher *hs = NULL;
+	char *buf = xfer_tls_buf;
+	int64_t n = 0;
+	int rc, verify = !xr->o->ignore_checksum && xr->hash_kind >= 0;
+
+	if ((rc = xr->src->ops->open_read(xr->src, s->path, 0, &rs)) != 0)
+		goto out;
+	if ((rc = xr->dst->ops->open_write(xr->dst, dst_path, s->size, &ws)) != 0)
+		goto out;
+	if (verify && (rc = duet_hasher_new(DUET_HASH_BIT(xr->hash_kind), &hs)) != 0)
+		goto out;
+	if (hs == NULL && rs->fd >= 0 && ws->fd >= 0 && xr->o->max_transfer < 0) {
+		n = duet_copy_fd(rs->fd, ws->fd, &xr->st->bytes);
+		rc = n < 0 ? (int)n : 0;
+	} else {
+		if (buf == NULL) {
+			rc = duet_err_set(DUET_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (;;) {
+			ssize_t r = rs->ops->read(rs, buf, XFER_BUF);
+			if (r <= 0) {
+				rc = (int)r;
+				break;
+			}
+			if (hs != NULL)
+				duet_hasher_update(hs, buf, (size_t)r);
+			if ((rc = ws->ops->write(ws, buf, (size_t)r)) != 0)
+				break;
+			n += r;
+			atomic_fetch_add(&xr->st->bytes, r);
+			if (xr->o->max_transfer >= 0 && xr->o->cutoff == DUET_CUTOFF_HARD &&
+			    atomic_load(&xr->st->bytes) > xr->o->max_transfer) {
+				rc = duet_err_set(DUET_E_MAXTRANSFER, "max transfer limit reached");
+				break;
+			}
+		}
+	}
+	if (rc == 0 && s->size >= 0 && n != s->size)
+		rc = duet_err_set(DUET_E_CHANGED,
+		    "source changed during copy: expected %" PRId64 " bytes, read %" PRId64,
+		    s->size, n);
+	if (rc == 0) {
+		rc = ws->ops->commit(ws, s->mtime);
+		ws = NULL;
+	}
+	if (rc == 0 && hs != NULL) {
+		duet_hasher_final(hs, h);
+		if (s->hashes && (s->hashes->mask & h->mask) &&
+		    !duet_hash_equal(s->hashes, h, (enum duet_hash_kind)xr->hash_kind))
+			rc = duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hash differs from source",
+			    duet_hash_name((enum duet_hash_kind)xr->hash_kind));
+	}
+	*copied = n;
+out:
+	if (ws != NULL)
+		ws->ops->abort(ws);
+	if (rs != NULL)
+		rs->ops->close(rs);
+	duet_hasher_free(hs);
+	return rc;
+}
+
+/* Post-copy check: the destination's hash must equal the streamed one. */
+static int
+xfer_verify(struct xrun *xr, const char *dst_path, const struct duet_hashes *h)
+{
+	struct duet_hashes dh;
+	enum duet_hash_kind k = (enum duet_hash_kind)xr->hash_kind;
+	int rc;
+	if (!(h->mask & DUET_HASH_BIT(k)) || xr->dst->ops->hash == NULL)
+		return 0;
+	memset(&dh, 0, sizeof(dh));
+	rc = xr->dst->ops->hash(xr->dst, dst_path, k, &dh);
+	if (rc != 0)
+		return rc;
+	if (!duet_hash_equal(h, &dh, k)) {
+		xr->dst->ops->remove(xr->dst, dst_path);
+		return duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hashes differ",
+		    duet_hash_name(k));
+	}
+	return 0;
+}
+
+/* Limits checked before a transfer starts: 1 to skip it. */
+static int
+xfer_limited(struct xrun *xr, const struct duet_entry *s)
+{
+	const struct duet_xfer_opts *o = xr->o;
+	long long done;
+	if (atomic_load(&xr->stop))
+		return 1;
+	if (xr->deadline && duet_now_mono() > xr->deadline) {
+		atomic_store(&xr->stop, 1);
+		atomic_store(&xr->st->cancelled, DUET_E_MAXDURATION);
+		return 1;
+	}
+	if (o->max_transfer < 0)
+		return 0;
+	done = atomic_load(&xr->st->bytes);
+	if (done >= o->max_transfer ||
+	    (o->cutoff == DUET_CUTOFF_CAUTIOUS && done + (s->size > 0 ? s->size : 0) > o->max_transfer)) {
+		if (o->cutoff != DUET_CUTOFF_CAUTIOUS)
+			atomic_store(&xr->stop, 1);
+		atomic_store(&xr->st->cancelled, DUET_E_MAXTRANSFER);
+		return 1;
+	}
+	return 0;
+}
+
+/* --compare-dest / --copy-dest: 1 when the file was satisfied from there. */
+static int
+xfer_alt_dest(struct xrun *xr, const struct duet_entry *s, const char *dst_path)
+{
+	struct duet_fs *alt = xr->o->compare_fs ? xr->o->compare_fs : xr->o->copy_fs;
+	struct duet_entry e;
+	if (alt == NULL)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.path = s->path;
+	if (alt->ops->stat(alt, s->path, &e) != 0 || e.type != DUET_T_FILE)
+		return 0;
+	if (duet_xfer_need(xr->o, s, &e, xr->window, 0) != DUET_NEED_NONE)
+		return 0;
+	if (xr->o->compare_fs != NULL) {
+		duet_logo(DUET_LOG_DEBUG, s->path, "Unchanged skipping (same as --compare-dest)");
+		return 1;
+	}
+	if (xfer_stream_plain(alt, s->path, xr->dst, dst_path, s->mtime) != 0)
+		return 0;
+	duet_logo(DUET_LOG_INFO, dst_path, "Copied (from --copy-dest)");
+	atomic_fetch_add(&xr->st->transfers, 1);
+	xrun_report(xr, DUET_OP_COPY, dst_path, 0, s->size, s->mtime, NULL);
+	return 1;
+}
+
+static void
+xfer_dry(const char *path, const char *what, int64_t size)
+{
+	char sz[32];
+	xfer_size_text(size < 0 ? 0 : size, sz, sizeof(sz));
+	duet_logo(DUET_LOG_NOTICE, path, "Skipped %s as --dry-run is set (size %s)", what, sz);
+}
+
+void
+xrun_copy(struct xrun *xr, const struct xjob *j)
+{
+	const char *dst_path = xjob_path(j);
+	struct duet_hashes h;
+	int64_t copied = 0;
+	int rc = 0, tries = xr->o->low_level_retries > 0 ? xr->o->low_level_retries : 1;
+
+	if (xfer_limited(xr, j->s))
+		return;
+	if (!xfer_confirm(xr, "copy", dst_path)) {
+		xrun_report(xr, DUET_OP_SKIP, dst_path, 0, -1, 0, NULL);
+		return;
+	}
+	if (xr->o->dry_run) {
+		xfer_dry(dst_path, "copy", j->s->size);
+		atomic_fetch_add(&xr->st->transfers, 1);
+		return;
+	}
+	if (xfer_alt_dest(xr, j->s, dst_path))
+		return;
+	if (j->dst_exists && (rc = xfer_backup(xr, dst_path)) != 0) {
+		xrun_fail(xr, dst_path, "Failed to back up", rc);
+		return;
+	}
+	for (int t = 1; t <= tries; t++) {
+		memset(&h, 0, sizeof(h));
+		rc = xfer_stream(xr, j->s, dst_path, &h, &copied);
+		if (rc == 0 && !xr->o->ignore_checksum && xr->hash_kind >= 0)
+			rc = xfer_verify(xr, dst_path, &h);
+		if (rc == 0 || !duet_err_retryable(rc) || t == tries)
+			break;
+		atomic_fetch_sub(&xr->st->bytes, copied);
+		duet_logo(DUET_LOG_DEBUG, dst_path, "low level retry %d/%d: %s", t, tries,
+		    duet_err_msg());
+	}
+	if (rc != 0) {
+		xrun_fail(xr, dst_path, "Failed to copy", rc);
+		if (rc == DUET_E_MAXTRANSFER)
+			atomic_store(&xr->stop, 1);
+		xrun_report(xr, DUET_OP_COPY, dst_path, rc, -1, 0, NULL);
+		return;
+	}
+	atomic_fetch_add(&xr->st->transfers, 1);
+	duet_logo(DUET_LOG_INFO, dst_path, j->dst_exists ? "Copied (replaced existing)" : "Copied (new)");
+	xrun_report(xr, DUET_OP_COPY, dst_path, 0, j->s->size, j->s->mtime, h.mask ? &h : NULL);
+	if (xr->o->mode == DUET_XFER_MOVE) {
+		struct xjob m = *j;
+		m.kind = XJ_MOVE_SRC;
+		xrun_delete(xr, &m);
+	}
+}
+
+/* Deletes the destination file of j (or, for XJ_MOVE_SRC, the source). */
+void
+xrun_delete(struct xrun *xr, const struct xjob *j)
+{
+	int src = j->kind == XJ_MOVE_SRC;
+	struct duet_fs *fs = src ? xr->src : xr->dst;
+	const char *path = src ? j->s->path : j->d->path;
+	int64_t size = src ? j->s->size : j->d->size;
+	int rc;
+
+	if (!src) {
+		if (!xfer_confirm(xr, "delete", path)) {
+			xrun_report(xr, DUET_OP_SKIP, path, 0, -1, 0, NULL);
+			return;
+		}
+		if (atomic_load(&xr->deletes_left) >= 0 &&
+		    atomic_fetch_sub(&xr->deletes_left, 1) <= 0) {
+			duet_err_set(DUET_E_CANCELLED, "--max-delete threshold reached");
+			if (!atomic_exchange(&xr->st->fatal, 1))
+				xrun_fail(xr, path, "Not deleting", DUET_E_CANCELLED);
+			return;
+		}
+	}
+	if (xr->o->dry_run) {
+		xfer_dry(path, "delete", size);
+		atomic_fetch_add(&xr->st->deletes, 1);
+		return;
+	}
+	if (!src && xr->o->backup_fs != NULL)
+		rc = xfer_backup(xr, path);
+	else
+		rc = fs->ops->remove(fs, path);
+	if (rc != 0) {
+		xrun_fail(xr, path, "Couldn't delete", rc);
+		return;
+	}
+	atomic_fetch_add(&xr->st->deletes, 1);
+	duet_logo(DUET_LOG_INFO, path, "Deleted");
+	xrun_report(xr, src ? DUET_OP_MOVE_SRC : DUET_OP_DELETE, path, 0, -1, 0, NULL);
+}
+
+void
+xrun_equal(struct xrun *xr, const struct xjob *j, int64_t size, int64_t mtime,
+    const struct duet_hashes *h)
+{
+	xrun_report(xr, DUET_OP_EQUAL, xjob_path(j), 0, size, mtime, h);
+	if (xr->o->mode == DUET_XFER_MOVE) {
+		struct xjob m = *j;
+		m.kind = XJ_MOVE_SRC;
+		xrun_delete(xr, &m);
+	}
+}
+
+/* Adds a copy found by a check to the transfer list. */
+static void
+xrun_queue_copy(struct xrun *xr, const struct xjob *j, int exists)
+{
+	struct xjob c = *j;
+	c.kind = XJ_COPY;
+	c.dst_exists = (unsigned char)exists;
+	pthread_mutex_lock(&xr->mu);
+	if (xjobs_push(&xr->copies, &c) != 0)
+		atomic_store(&xr->st->fatal, 1);
+	else
+		atomic_fetch_add(&xr->st->total_bytes, j->s->size > 0 ? j->s->size : 0);
+	pthread_mutex_unlock(&xr->mu);
+}
+
+/* Compares the two files' hashes; mtime-only differences are fixed. */
+static void
+xrun_check_hash(struct xrun *xr, const struct xjob *j, const struct duet_entry *d)
+{
+	enum duet_hash_kind k = (enum duet_hash_kind)xr->hash_kind;
+	struct duet_hashes a, b;
+	const char *path = xjob_path(j);
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (j->s->hashes && (j->s->hashes->mask & DUET_HASH_BIT(k)))
+		a = *j->s->hashes;
+	else if ((rc = xr->src->ops->hash(xr->src, j->s->path, k, &a)) != 0)
+		goto fail;
+	if (d->hashes && (d->hashes->mask & DUET_HASH_BIT(k)))
+		b = *d->hashes;
+	else if ((rc = xr->dst->ops->hash(xr->dst, path, k, &b)) != 0)
+		goto fail;
+	if (!duet_hash_equal(&a, &b, k)) {
+		if (xr->o->immutable) {
+			duet_err_set(DUET_E_INVAL, "Source and destination exist but do not match: immutable file modified");
+			xrun_fail(xr, path, "Not copying", DUET_E_INVAL);
+			return;
+		}
+		xrun_queue_copy(xr, j, 1);
+		return;
+	}
+	if (!xr->o->checksum && !xr->o->no_update_modtime && j->s->mtime != 0 &&
+	    !xr->o->dry_run && (xr->dst->caps & DUET_CAP_SETMTIME)) {
+		rc = xr->dst->ops->set_mtime(xr->dst, path, j->s->mtime);
+		if (rc == 0) {
+			duet_logo(DUET_LOG_INFO, path, "Updated modification time in destination");
+			xrun_report(xr, DUET_OP_SETMTIME, path, 0, j->s->size, j->s->mtime, &a);
+			return;
+		}
+		if (rc != DUET_E_UNSUPPORTED)
+			goto fail;
+	}
+	xrun_equal(xr, j, j->s->size, j->s->mtime, &a);
+	return;
+fail:
+	xrun_fail(xr, path, "Failed to check hashes", rc);
+}
+
+void
+xrun_check(struct xrun *xr, const struct xjob *j)
+{
+	struct duet_entry st;
+	const struct duet_entry *d = j->d;
+	enum duet_need need;
+	int rc;
+
+	atomic_fetch_add(&xr->st->checks, 1);
+	if (d == NULL) {
+		memset(&st, 0, sizeof(st));
+		st.path = xjob_path(j);
+		rc = xr->dst->ops->stat(xr->dst, st.path, &st);
+		if (rc == DUET_E_NOTFOUND) {
+			xrun_queue_copy(xr, j, 0);
+			return;
+		}
+		if (rc != 0) {
+			xrun_fail(xr, st.path, "Failed to stat", rc);
+			return;
+		}
+		d = &st;
+	}
+	need = duet_xfer_need(xr->o, j->s, d, xr->window, xr->hash_kind >= 0);
+	switch (need) {
+	case DUET_NEED_NONE:
+		xrun_equal(xr, j, d->size, d->mtime, NULL);
+		break;
+	case DUET_NEED_COPY:
+		xrun_queue_copy(xr, j, 1);
+		break;
+	case DUET_NEED_HASH:
+		xrun_check_hash(xr, j, d);
+		break;
+	case DUET_NEED_IMMUTABLE:
+		duet_err_set(DUET_E_INVAL, "Source and destination exist but do not match: immutable file modified");
+		xrun_fail(xr, xjob_path(j), "Not copying", DUET_E_INVAL);
+		break;
+	}
+}

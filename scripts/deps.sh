@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# deps.sh: installs what duet needs to build and test on Debian 12 (root).
+# Safe to run again: apt-get skips what is already there.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config
+      libcurl4-openssl-dev libssh2-1-dev libssl-dev liblmdb-dev libxxhash-dev
+      libutf8proc-dev libexpat1-dev libcmocka-dev
+      rclone rsync xxhash python3 time)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: missing packages: ${missing[*]}; run as root (or install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi

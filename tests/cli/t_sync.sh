@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# t_sync.sh: sync, copy, move, copyto, moveto and their flags, on real
+# files. Usage: t_sync.sh /path/to/duet
+. "${DUET_TEST_LIB:-$(dirname "$0")/lib.sh}"
+D="$DUET"
+cd "$T"
+
+# --- copy into an empty destination keeps bytes and nanosecond mtimes
+mkfile src/a.txt "alpha" "2020-01-02 03:04:05.123456789"
+mkfile src/dir/b.txt "bravo" "2021-05-06 07:08:09"
+mkfile src/dir/sub/c.bin "$(head -c 3000 /dev/urandom | base64)"
+expect_rc "copy into new dir exits 0" 0 "$D" copy src dst
+same_tree "copy makes an identical tree" src dst
+expect_eq "nanosecond mtime kept" "$(stat -c %y src/a.txt)" "$(stat -c %y dst/a.txt)"
+
+# --- a no-change run transfers nothing
+expect_rc "no-change copy" 0 "$D" copy src dst -v
+expect_grep "no-change run transfers 0 files" "Transferred: *0 / 0" "$T/err"
+expect_rc "error-on-no-transfer gives 9" 9 "$D" copy src dst --error-on-no-transfer
+
+# --- sync deletes what the source lacks; copy does not
+mkfile dst/extra.txt "extra"
+expect_rc "copy leaves extra" 0 "$D" copy src dst
+check "extra still there after copy" test -f dst/extra.txt
+expect_rc "sync" 0 "$D" sync src dst -v
+check "sync deleted extra" test ! -e dst/extra.txt
+expect_grep "delete logged" "extra.txt: Deleted" "$T/err"
+
+# --- changed content is copied; mtime-only difference only fixes the time
+mkfile src/a.txt "alpha2" "2020-01-02 03:04:05"
+expect_rc "sync changed size" 0 "$D" sync src dst -v
+expect_eq "new content copied" "alpha2" "$(cat dst/a.txt)"
+touch -d "2022-02-02 02:02:02" src/dir/b.txt
+expect_rc "sync mtime-only change" 0 "$D" sync src dst -v
+expect_grep "mtime updated, not copied" "b.txt: Updated modification time in destination" "$T/err"
+expect_eq "mtime fixed" "$(stat -c %Y src/dir/b.txt)" "$(stat -c %Y dst/dir/b.txt)"
+mkfile src/dir/b.txt "BRAVO" "2022-03-03 03:03:03"
+expect_rc "same size, new time, new content" 0 "$D" sync src dst -v
+expect_eq "content replaced" "BRAVO" "$(cat dst/dir/b.txt)"
+
+# --- --checksum catches same size + same time + different content
+mkfile src/same.txt "1111" "2020-01-01 00:00:00"
+mkfile dst/same.txt "2222" "2020-01-01 00:00:00"
+expect_rc "default compare skips equal size+time" 0 "$D" copy src dst
+expect_eq "size+time says equal" "2222" "$(cat dst/same.txt)"
+expect_rc "--checksum copies" 0 "$D" copy src dst --checksum
+expect_eq "checksum found the difference" "1111" "$(cat dst/same.txt)"
+
+# --- --size-only, -I, -u, --ignore-existing, --immutable
+mkfile src/s.txt "xx" "2020-01-01 00:00:00"
+mkfile dst/s.txt "yy" "2024-01-01 00:00:00"
+expect_rc "size-only skips equal sizes" 0 "$D" copy src dst --size-only
+expect_eq "size-only kept dst" "yy" "$(cat dst/s.txt)"
+expect_rc "-u skips newer dst" 0 "$D" copy src dst -u
+expect_eq "update kept newer dst" "yy" "$(cat dst/s.txt)"
+expect_rc "--ignore-existing" 0 "$D" copy src dst --ignore-existing
+expect_eq "ignore-existing kept dst" "yy" "$(cat dst/s.txt)"
+expect_rc "--immutable refuses to modify" 1 "$D" copy src dst --immutable --retries 1
+expect_grep "immutable error" "immutable file modified" "$T/err"
+expect_eq "immutable kept dst" "yy" "$(cat dst/s.txt)"
+expect_rc "-I copies unconditionally" 0 "$D" copy src dst -I
+expect_eq "-I copied" "xx" "$(cat dst/s.txt)"
+
+# --- dry run changes nothing
+mkfile src/new.txt "new"
+mkfile dst/gone.txt "gone"
+expect_rc "dry-run" 0 "$D" sync src dst --dry-run
+expect_grep "dry-run copy notice" "new.txt: Skipped copy as --dry-run is set" "$T/err"
+expect_grep "dry-run delete notice" "gone.txt: Skipped delete as --dry-run is set" "$T/err"
+check "dry-run copied nothing" test ! -e dst/new.txt
+check "dry-run deleted nothing" test -e dst/gone.txt
+
+# --- --max-delete stops deleting and exits 7
+"$D" sync src dst >/dev/null 2>&1
+mkfile dst/d1 "1"; mkfile dst/d2 "2"; mkfile dst/d3 "3"
+expect_rc "--max-delete 1 is fatal" 7 "$D" sync src dst --max-delete 1
+expect_grep "max-delete message" "max-delete" "$T/err"
+expect_eq "at most one deleted" 2 "$(ls dst | grep -c '^d[123]$')"
+"$D" sync src dst >/dev/null 2>&1
+
+# --- filters: excluded files are not copied nor deleted; --delete-excluded
+mkfile src/keep.log "log"
+mkfile dst/other.log "log2"
+expect_rc "sync with exclude" 0 "$D" sync src dst --exclude "*.log"
+check "excluded not copied" test ! -e dst/keep.log
+check "excluded not deleted" test -e dst/other.log
+expect_rc "--delete-excluded" 0 "$D" sync src dst --exclude "*.log" --delete-excluded
+check "delete-excluded removed it" test ! -e dst/other.log
+rm src/keep.log
+
+# --- backups
+"$D" sync src dst >/dev/null 2>&1
+mkfile src/a.txt "alpha3"
+mkfile dst/old.txt "old"
+expect_rc "sync with --backup-dir" 0 "$D" sync src dst --backup-dir bak
+expect_eq "replaced version in backup" "alpha2" "$(cat bak/a.txt)"
+expect_eq "deleted file in backup" "old" "$(cat bak/old.txt)"
+mkfile src/a.txt "alpha4"
+expect_rc "--backup-dir with --suffix" 0 "$D" sync src dst --backup-dir bak --suffix .1 --suffix-keep-extension
+expect_eq "suffix keeps extension" "alpha3" "$(cat bak/a.1.txt)"
+mkfile src/a.txt "alpha55"
+expect_rc "--suffix alone" 0 "$D" sync src dst --suffix .bak
+expect_eq "backup beside the file" "alpha4" "$(cat dst/a.txt.bak)"
+expect_rc "backup inside destination is refused" 7 "$D" sync src dst --backup-dir dst/bak
+rm -f dst/a.txt.bak
+
+# --- --compare-dest and --copy-dest
+mkdir -p cmp; cp -p src/a.txt cmp/a.txt
+expect_rc "--compare-dest skips files equal there" 0 "$D" copy src fresh1 --compare-dest cmp
+check "compare-dest: equal file not copied" test ! -e fresh1/a.txt
+check "compare-dest: others copied" test -f fresh1/dir/b.txt
+expect_rc "--copy-dest copies from there" 0 "$D" copy src fresh2 --copy-dest cmp
+expect_eq "copy-dest file present" "alpha55" "$(cat fresh2/a.txt)"
+
+# --- delete modes
+for mode in before during after; do
+	rm -rf dm; "$D" copy src dm >/dev/null 2>&1; mkfile dm/zz "z"
+	expect_rc "--delete-$mode" 0 "$D" sync src dm --delete-$mode
+	check "--delete-$mode deleted" test ! -e dm/zz
+done
+expect_rc "two delete modes is a usage error" 2 "$D" sync src dm --delete-before --delete-after
+
+# --- limits
+mkdir -p big; head -c 3000000 /dev/urandom >big/1; head -c 3000000 /dev/urandom >big/2
+expect_rc "--max-transfer exits 8" 8 "$D" copy big bigdst --max-transfer 1M --transfers 1
+expect_rc "--max-transfer cautious exits 8" 8 "$D" copy big bigdst2 --max-transfer 4M --cutoff-mode cautious --transfers 1
+expect_eq "cautious copied exactly one file" 1 "$(ls bigdst2 | wc -l)"
+expect_rc "--max-duration tiny exits 10" 10 "$D" copy big bigdst3 --max-duration 1ns --transfers 1
+
+# --- move, copyto, moveto
+mkdir -p mv; mkfile mv/m1 "m1"; mkfile mv/sub/m2 "m2"
+expect_rc "move" 0 "$D" move mv mvdst
+check "move removed source files" test ! -e mv/m1 -a ! -e mv/sub/m2
+expect_eq "move delivered" "m2" "$(cat mvdst/sub/m2)"
+expect_rc "copyto renames" 0 "$D" copyto src/a.txt cto/renamed.txt
+expect_eq "copyto content" "alpha55" "$(cat cto/renamed.txt)"
+expect_rc "moveto" 0 "$D" moveto cto/renamed.txt cto/moved.txt
+check "moveto moved" test -f cto/moved.txt -a ! -e cto/renamed.txt
+expect_rc "copyto missing source" 3 "$D" copyto src/nope.txt cto/x
+
+# --- empty directories
+mkdir -p src/empty/deeper
+expect_rc "sync without --create-empty-src-dirs" 0 "$D" sync src ed1
+check "empty dir not created" test ! -e ed1/empty
+expect_rc "--create-empty-src-dirs" 0 "$D" sync src ed1 --create-empty-src-dirs
+check "empty dirs created" test -d ed1/empty/deeper
+rmdir src/empty/deeper src/empty
+expect_rc "sync removes dirs the source lacks" 0 "$D" sync src ed1
+check "empty dir removed" test ! -e ed1/empty
+
+# --- logging flags
+expect_rc "--log-file" 0 "$D" sync src lf --log-file "$T/log.txt" -v
+expect_grep "log file has copies" "Copied (new)" "$T/log.txt"
+expect_rc "--use-json-log" 0 "$D" sync src lj -v --use-json-log
+expect_grep "json log line" '"level":"info","msg":"Copied (new)"' "$T/err"
+expect_rc "-q is quiet" 0 "$D" sync src lq -q
+expect_eq "-q printed nothing" "" "$(cat "$T/err")"
+expect_rc "-P progress" 0 "$D" sync src lp -P
+expect_grep "-P prints the transfer line" "Transferred:" "$T/err"
+expect_rc "--stats-one-line" 0 "$D" sync src ls1 -v --stats-one-line --stats 1ms
+expect_grep "one-line stats" "ETA" "$T/err"
+
+# --- -i refuses without a terminal
+expect_rc "-i without a terminal" 2 "$D" sync src dst -i </dev/null
+expect_grep "-i error says why" "needs a terminal" "$T/err"
+
+done_testing
