@@ -11,6 +11,8 @@
 #include "local.h"
 
 #include <dirent.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -221,6 +223,39 @@ lfs_step(struct local_fs *fs, int cur, const char *path, const char *seg, size_t
 	return 0;
 }
 
+/* openat2(2) resolves a whole relative path in one call while refusing
+ * symlinks and escapes (RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH): the fast
+ * path. Any failure returns -1 and the caller walks component by component,
+ * which creates missing directories and gives the precise message. */
+static atomic_int lfs_no_openat2;
+
+static int
+lfs_parent_fast(struct local_fs *fs, int root, const char *path, int *dfd, const char **base)
+{
+	struct open_how how;
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	long fd;
+
+	if (slash == NULL || lfs_follow(fs) || atomic_load(&lfs_no_openat2) ||
+	    (size_t)(slash - path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	memset(&how, 0, sizeof(how));
+	how.flags = LFS_O_SEARCH | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, root, dir, &how, sizeof(how));
+	if (fd < 0) {
+		if (errno == ENOSYS || errno == EPERM)
+			atomic_store(&lfs_no_openat2, 1);
+		return -1;
+	}
+	*dfd = (int)fd;
+	*base = slash + 1;
+	return 0;
+}
+
 int
 lfs_parent(struct local_fs *fs, const char *path, int create, int *dfd, const char **base)
 {
@@ -241,6 +276,8 @@ lfs_parent(struct local_fs *fs, const char *path, int create, int *dfd, const ch
 	}
 	if ((rc = lfs_root(fs, create, &cur)) != 0)
 		return rc;
+	if (lfs_parent_fast(fs, cur, path, dfd, base) == 0)
+		return 0;
 	while ((slash = strchr(p, '/')) != NULL) {
 		rc = lfs_step(fs, cur, path, p, (size_t)(slash - p), create, &next);
 		lfs_close(fs, cur);

@@ -33,14 +33,4 @@
  */
 extern const struct duet_backend duet_local_backend;
 
-/*
- * Copies `size` bytes (size < 0: until end of file) from in_fd's current
- * offset to out_fd's current offset with copy_file_range, so the bytes stay
- * in the kernel; falls back to read/write where copy_file_range cannot join
- * the two files (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP). Both offsets advance.
- * Returns 0, DUET_E_CHANGED when in_fd ends before `size` bytes, or the
- * mapped errno (DUET_E_NOSPC, DUET_E_IO, ...) with the message set.
- */
-int duet_local_copy_fd(int in_fd, int out_fd, int64_t size);
-
 #endif

@@ -20,11 +20,11 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/copyfd.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "local_int.h"
 
-#define LFS_CHUNK (1 << 30)    /* bytes per copy_file_range call */
 #define LFS_RWBUF (256 * 1024) /* read/write fallback buffer */
 
 static const struct duet_rstream_ops lfs_rstream_ops;
@@ -503,7 +503,11 @@ local_copy(struct duet_fs *dfs, const char *src, const char *dst)
 	if ((rc = local_open_write(dfs, dst, rs->base.size, &ws)) != 0)
 		goto out;
 	if (rs->base.fd >= 0 && ws->fd >= 0) {
-		rc = duet_local_copy_fd(rs->base.fd, ws->fd, rs->base.size);
+		int64_t got = duet_copy_fd(rs->base.fd, ws->fd, NULL);
+		rc = got < 0 ? (int)got
+		   : rs->base.size >= 0 && got != rs->base.size
+		       ? duet_err_set(DUET_E_CHANGED, "local: copy %s: source changed size", src)
+		       : 0;
 	} else {
 		/* A stored symlink: a few bytes in memory. */
 		while ((n = lfs_read(&rs->base, buf, sizeof(buf))) > 0)
@@ -576,62 +580,3 @@ local_hash(struct duet_fs *dfs, const char *path, enum duet_hash_kind k, struct 
 	return rc;
 }
 
-static int
-lfs_copy_rw(int in_fd, int out_fd, int64_t size)
-{
-	char *buf = duet_malloc(LFS_RWBUF);
-	int rc = 0;
-
-	if (buf == NULL)
-		return duet_err_set(DUET_E_NOMEM, "local: out of memory copying");
-	while (size != 0) {
-		size_t want = size < 0 || size > LFS_RWBUF ? LFS_RWBUF : (size_t)size;
-		ssize_t n = read(in_fd, buf, want), off = 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0      ? lfs_err(NULL, errno, "copy: read", NULL, 0)
-			     : size > 0 ? duet_err_set(DUET_E_CHANGED, "local: copy: source shrank")
-			                : 0;
-			break;
-		}
-		while (off < n && rc == 0) {
-			ssize_t w = write(out_fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno != EINTR)
-				rc = lfs_err(NULL, errno, "copy: write", NULL, 0);
-			off += w > 0 ? w : 0;
-		}
-		if (rc != 0)
-			break;
-		if (size > 0)
-			size -= n;
-	}
-	duet_free(buf);
-	return rc;
-}
-
-int
-duet_local_copy_fd(int in_fd, int out_fd, int64_t size)
-{
-	for (;;) {
-		size_t want = size < 0 || size > LFS_CHUNK ? LFS_CHUNK : (size_t)size;
-		ssize_t n;
-
-		if (size == 0)
-			return 0;
-		n = copy_file_range(in_fd, NULL, out_fd, NULL, want, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-		              errno == EOPNOTSUPP || errno == EBADF))
-			return lfs_copy_rw(in_fd, out_fd, size);
-		if (n < 0)
-			return lfs_err(NULL, errno, "copy", NULL, 0);
-		if (n == 0)
-			return size < 0
-			           ? 0
-			           : duet_err_set(DUET_E_CHANGED, "local: copy: source shrank");
-		if (size > 0)
-			size -= n;
-	}
-}

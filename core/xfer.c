@@ -282,6 +282,11 @@ xrun_init(struct xrun *xr, struct duet_fs *src, struct duet_fs *dst,
 		xr->hash_kind = DUET_HASH_XXH3;
 	else
 		xr->hash_kind = duet_hash_first(common);
+	/* Verify where the destination reports a hash of its own. A local
+	 * destination would hash back the page cache just written, which
+	 * proves nothing and costs a second read: the byte count and the
+	 * fsync'd rename stand for it there (docs/design.md). */
+	xr->verify = !o->ignore_checksum && xr->hash_kind >= 0 && !(dst->caps & DUET_CAP_LOCAL);
 	xr->deadline = o->max_duration > 0 ? duet_now_mono() + o->max_duration : 0;
 	atomic_init(&xr->deletes_left, o->max_delete);
 	atomic_init(&xr->stop, 0);

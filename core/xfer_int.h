@@ -38,6 +38,7 @@ struct xrun {
 	struct duet_stats *st;
 	int64_t window;        /* modify window in ns (0 when mtimes unusable) */
 	int hash_kind;         /* common hash kind of src and dst, or -1 */
+	int verify;            /* hash the stream and check the destination */
 	int64_t deadline;      /* monotonic ns for --max-duration, or 0 */
 	pthread_mutex_t mu;    /* guards: copies, arena, callbacks, last_* */
 	struct xjobs copies;   /* transfers found by the checks */

@@ -204,7 +204,7 @@ xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
 	struct duet_hasher *hs = NULL;
 	char *buf = xfer_tls_buf;
 	int64_t n = 0;
-	int rc, verify = !xr->o->ignore_checksum && xr->hash_kind >= 0;
+	int rc, verify = xr->verify;
 
 	if ((rc = xr->src->ops->open_read(xr->src, s->path, 0, &rs)) != 0)
 		goto out;
@@ -373,7 +373,7 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 	for (int t = 1; t <= tries; t++) {
 		memset(&h, 0, sizeof(h));
 		rc = xfer_stream(xr, j->s, dst_path, &h, &copied);
-		if (rc == 0 && !xr->o->ignore_checksum && xr->hash_kind >= 0)
+		if (rc == 0 && xr->verify)
 			rc = xfer_verify(xr, dst_path, &h);
 		if (rc == 0 || !duet_err_retryable(rc) || t == tries)
 			break;
