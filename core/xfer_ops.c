@@ -243,16 +243,18 @@ xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
 		rc = duet_err_set(DUET_E_CHANGED,
 		    "source changed during copy: expected %" PRId64 " bytes, read %" PRId64,
 		    s->size, n);
-	if (rc == 0) {
-		rc = ws->ops->commit(ws, s->mtime);
-		ws = NULL;
-	}
+	/* Bytes that do not match the source's listed hash never become
+	 * visible: the check comes before the commit. */
 	if (rc == 0 && hs != NULL) {
 		duet_hasher_final(hs, h);
 		if (s->hashes && (s->hashes->mask & h->mask) &&
 		    !duet_hash_equal(s->hashes, h, (enum duet_hash_kind)xr->hash_kind))
 			rc = duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hash differs from source",
 			    duet_hash_name((enum duet_hash_kind)xr->hash_kind));
+	}
+	if (rc == 0) {
+		rc = ws->ops->commit(ws, s->mtime);
+		ws = NULL;
 	}
 	*copied = n;
 out:
