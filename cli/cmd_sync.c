@@ -238,7 +238,7 @@ xcmd_run(struct xcmd *c, struct duet_stats *st)
 		    (long)atomic_load(&st->errors), duet_err_msg());
 		retry_sleep(o->retries_sleep);
 	}
-	if (rc != 0 && tries > 1 && !atomic_load(&st->fatal))
+	if (rc != 0 && tries > 1 && !atomic_load(&st->fatal) && !atomic_load(&st->cancelled))
 		duet_log(DUET_LOG_ERROR, "Attempt %d/%d failed with %ld errors and: %s", tries, tries,
 		    (long)atomic_load(&st->errors), duet_err_msg());
 	return rc;

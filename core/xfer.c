@@ -371,7 +371,7 @@ xrun_outcome(struct xrun *xr)
 	if (c == DUET_E_MAXDURATION)
 		return duet_err_set(c, "max transfer duration reached as set by --max-duration");
 	if (c)
-		return duet_err_set(DUET_E_CANCELLED, "cancelled");
+		return duet_err_set(DUET_E_CANCELLED, "stopped: quit was chosen at an --interactive prompt");
 	if (xr->last_err)
 		return duet_err_set(xr->last_err, "%s", xr->last_msg[0] ? xr->last_msg : duet_err_str(xr->last_err));
 	return 0;

@@ -164,4 +164,16 @@ expect_grep "one-line stats" "ETA" "$T/err"
 expect_rc "-i without a terminal" 2 "$D" sync src dst -i </dev/null
 expect_grep "-i error says why" "needs a terminal" "$T/err"
 
+# --- -i on a terminal: y copies, n skips, q stops before the delete
+rm -rf it; mkdir -p it/src it/dst; mkfile it/src/a "a"; mkfile it/src/b "b"; mkfile it/dst/z "z"
+(cd it && printf 'y\nn\nq\n' | script -qfec "$D sync -i src dst --transfers 1 --checkers 1" /dev/null >../it.out 2>&1)
+expect_grep "-i asks before a copy" 'copy "a"?' it.out
+expect_grep "-i offers y/n/a/q" "y/n/a/q>" it.out
+check "-i y copied a" test -f it/dst/a
+check "-i n skipped b" test ! -e it/dst/b
+check "-i q kept z" test -f it/dst/z
+expect_grep "-i q says why it stopped" "quit was chosen" it.out
+(cd it && printf 'a\n' | script -qfec "$D sync -i src dst" /dev/null >../it.out 2>&1)
+check "-i a: yes to all" test -f it/dst/b -a ! -e it/dst/z
+
 done_testing
