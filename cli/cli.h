@@ -66,4 +66,21 @@ int cli_interactive_check(const struct cli_opts *o);
 void cli_walk_opts(const struct cli_opts *o, const struct duet_filter *f,
     struct duet_walk_opts *w);
 
+/* Helpers of the listing commands (cmd_ls.c, cmd_check.c, cmd_misc.c). */
+
+/* Lists fs (filtered by f, directories when dirs, down to depth levels; -1
+ * all) into *out. Prints the error and returns an exit code on failure. */
+int cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f, int dirs,
+    int depth, struct duet_listing *out);
+/* Sorts entry pointers in rclone's listing order (level by level). */
+void cli_order(const struct duet_entry **v, size_t n);
+/* Calls fn(ctx, i) for i in [0, n) on up to `threads` threads. */
+void cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
+/* Hashes path (kinds in mask), by reading it when read_data or when the
+ * backend cannot supply them. */
+int cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data,
+    struct duet_hashes *out);
+/* rclone's description of an fs ("Local file system at /x") into buf. */
+const char *cli_fs_desc(const struct duet_fs *fs, char *buf, size_t len);
+
 #endif

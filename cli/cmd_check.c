@@ -20,14 +20,6 @@
 #include "core/hash.h"
 #include "core/log.h"
 
-/* Helpers shared by cmd_ls.c, cmd_check.c and cmd_misc.c. */
-int cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f,
-    int dirs, int depth, struct duet_listing *out);
-int cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
-int cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data,
-    struct duet_hashes *out);
-const char *cli_fs_desc(const struct duet_fs *fs, char *buf, size_t len);
-
 int cmd_check(struct cli_opts *o);
 int cmd_hashsum(struct cli_opts *o);
 int cmd_md5sum(struct cli_opts *o);
@@ -48,14 +40,14 @@ struct chk_item {
 
 struct chk {
 	struct cli_opts *o;
-	struct duet_fs *src, *dst, *sumfs;     /* owned; sumfs in SUM mode */
-	struct duet_filter *filter;            /* owned */
-	struct duet_listing sl, dl;            /* sl: the SUM file's records in SUM mode */
-	struct chk_item *items;                /* owned */
+	struct duet_fs *src, *dst, *sumfs; /* owned; sumfs in SUM mode */
+	struct duet_filter *filter;        /* owned */
+	struct duet_listing sl, dl;        /* sl: the SUM file's records in SUM mode */
+	struct chk_item *items;            /* owned */
 	size_t n;
-	int kind;                              /* hash compared, -1 for sizes only */
-	int sum_mode;                          /* sl came from a SUM file */
-	FILE *out[R_N];                        /* report files or NULL */
+	int kind;       /* hash compared, -1 for sizes only */
+	int sum_mode;   /* sl came from a SUM file */
+	FILE *out[R_N]; /* report files or NULL */
 	long matches, differ, missing_src, missing_dst, io_errors;
 	char sdesc[4200], ddesc[4200];
 };
@@ -172,8 +164,9 @@ chk_merge(struct chk *c)
 	}
 	while (i < c->sl.n || j < c->dl.n) {
 		struct chk_item *it = &c->items[c->n++];
-		int cmp = i == c->sl.n ? 1 : j == c->dl.n ? -1
-		    : duet_path_cmp(c->sl.v[i].path, c->dl.v[j].path);
+		int cmp = i == c->sl.n   ? 1
+		          : j == c->dl.n ? -1
+		                         : duet_path_cmp(c->sl.v[i].path, c->dl.v[j].path);
 		if (cmp <= 0)
 			it->s = &c->sl.v[i++];
 		if (cmp >= 0)
@@ -220,7 +213,7 @@ chk_emit(struct chk *c)
 				duet_logo(DUET_LOG_ERROR, path, "%s", it->why);
 			else
 				duet_logo(DUET_LOG_ERROR, path, "%s differ",
-				    duet_hash_name((enum duet_hash_kind)c->kind));
+				          duet_hash_name((enum duet_hash_kind)c->kind));
 			chk_report(c, R_DIFFER, '*', path);
 			c->differ++;
 			break;
@@ -253,12 +246,13 @@ chk_summary(struct chk *c)
 	duet_log(DUET_LOG_NOTICE, "%s: %ld differences found", c->ddesc, diffs);
 	if (diffs + c->io_errors > 0)
 		duet_log(DUET_LOG_NOTICE, "%s: %ld errors while checking", c->ddesc,
-		    diffs + c->io_errors);
+		         diffs + c->io_errors);
 	if (c->matches > 0)
 		duet_log(DUET_LOG_NOTICE, "%s: %ld matching files", c->ddesc, c->matches);
 	if (c->sl.errors + c->dl.errors > 0) {
-		fprintf(stderr, "Error: %ld director%s could not be read\n", c->sl.errors + c->dl.errors,
-		    c->sl.errors + c->dl.errors == 1 ? "y" : "ies");
+		fprintf(stderr, "Error: %ld director%s could not be read\n",
+		        c->sl.errors + c->dl.errors,
+		        c->sl.errors + c->dl.errors == 1 ? "y" : "ies");
 		return EXIT_ERROR;
 	}
 	if (diffs > 0)
@@ -377,11 +371,12 @@ chk_pick_hash(struct chk *c)
 	if (c->o->x.size_only || c->o->download)
 		return;
 	if (c->kind < 0)
-		duet_log(DUET_LOG_NOTICE, "%s and %s have no hash type in common: comparing sizes only",
-		    c->sdesc, c->ddesc);
+		duet_log(DUET_LOG_NOTICE,
+		         "%s and %s have no hash type in common: comparing sizes only", c->sdesc,
+		         c->ddesc);
 	else
 		duet_log(DUET_LOG_INFO, "Using %s for hash comparisons",
-		    duet_hash_name((enum duet_hash_kind)c->kind));
+		         duet_hash_name((enum duet_hash_kind)c->kind));
 }
 
 static int sum_load(struct chk *c, const char *sumspec);
@@ -408,7 +403,7 @@ chk_run_sum(struct cli_opts *o, int kind, const char *sumspec, const char *spec,
 		cli_fs_desc(c.dst, c.sdesc, sizeof(c.sdesc));
 		if (!(c.dst->hashes & DUET_HASH_BIT(kind))) {
 			fprintf(stderr, "Error: %s has no %s hashes\n", c.dst->name,
-			    duet_hash_name((enum duet_hash_kind)kind));
+			        duet_hash_name((enum duet_hash_kind)kind));
 			ec = EXIT_ERROR;
 		} else if ((ec = chk_list_dst(&c)) == 0) {
 			ec = chk_finish(&c);
@@ -435,7 +430,8 @@ cmd_check(struct cli_opts *o)
 	c.o = o;
 	duet_listing_init(&c.sl);
 	duet_listing_init(&c.dl);
-	if ((ec = cli_build_filter(o, &c.filter)) == 0 && (ec = cli_open(o, o->args[0], &c.src)) == 0 &&
+	if ((ec = cli_build_filter(o, &c.filter)) == 0 &&
+	    (ec = cli_open(o, o->args[0], &c.src)) == 0 &&
 	    (ec = cli_open(o, o->args[1], &c.dst)) == 0) {
 		cli_fs_desc(c.src, c.sdesc, sizeof(c.sdesc));
 		cli_fs_desc(c.dst, c.ddesc, sizeof(c.ddesc));
@@ -490,26 +486,29 @@ b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
 	return n == want ? 0 : -1;
 }
 
-/* One SUM line: "DIGEST  path" or "DIGEST *path". 0 ok, -1 malformed. */
+/*
+ * One SUM line: "DIGEST  path" or "DIGEST *path". 0 ok, -1 malformed. A
+ * digest that is not one of the kind (wrong length, not hex) leaves h
+ * empty, so the file is reported as different, as rclone does.
+ */
 static int
 sum_line(struct chk *c, char *line, struct duet_hashes *h, const char **path)
 {
 	enum duet_hash_kind k = (enum duet_hash_kind)c->kind;
 	char *sp = strchr(line, ' ');
-	int rc;
 
-	if (sp == NULL || (sp[1] != ' ' && sp[1] != '*') || sp[2] == '\0')
+	if (sp == NULL || sp == line || (sp[1] != ' ' && sp[1] != '*') || sp[2] == '\0')
 		return -1;
 	*sp = '\0';
 	memset(h, 0, sizeof(*h));
-	if (c->o->base64) {
-		rc = b64_decode(line, strlen(line), h->v[k], duet_hash_size(k));
-		h->mask = rc == 0 ? DUET_HASH_BIT(k) : 0;
-	} else {
-		rc = duet_hash_from_hex(h, k, line) == 0 ? 0 : -1;
-	}
+	if (!c->o->base64)
+		(void)duet_hash_from_hex(h, k, line);
+	else if (b64_decode(line, strlen(line), h->v[k], duet_hash_size(k)) == 0)
+		h->mask = DUET_HASH_BIT(k);
+	if (!c->o->base64 && strlen(line) != 2 * duet_hash_size(k))
+		h->mask = 0;
 	*path = sp + 2;
-	return rc;
+	return 0;
 }
 
 /* Parses text (NUL-terminated, modified in place) into c->sl. */
@@ -527,26 +526,36 @@ sum_parse(struct chk *c, char *text, const char *name)
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		lineno++;
+		lineno++; /* rclone numbers the lines from 0: so do the messages */
 		len = strlen(line);
 		if (len > 0 && line[len - 1] == '\r')
 			line[len - 1] = '\0';
 		memset(&e, 0, sizeof(e));
 		if (sum_line(c, line, &h, &e.path) != 0) {
-			duet_logo(DUET_LOG_NOTICE, name, "improperly formatted checksum line %ld", lineno);
+			duet_logo(DUET_LOG_NOTICE, name, "improperly formatted checksum line %ld",
+			          lineno - 1);
 			continue;
 		}
 		e.pathlen = (uint32_t)strlen(e.path);
 		e.size = -1;
+		e.mtime = lineno; /* a SUM record has no time: keep its line */
 		e.type = DUET_T_FILE;
 		e.hashes = &h;
 		if (duet_listing_add(&c->sl, &e) != 0)
 			return EXIT_FATAL;
 	}
 	duet_listing_sort(&c->sl);
-	for (size_t i = 0; i < c->sl.n; i++) /* the first line of a path wins */
-		if (w == 0 || strcmp(c->sl.v[w - 1].path, c->sl.v[i].path) != 0)
+	for (size_t i = 0; i < c->sl.n; i++) { /* the first line of a path wins */
+		struct duet_entry *prev = w > 0 ? &c->sl.v[w - 1] : NULL;
+		if (prev == NULL || strcmp(prev->path, c->sl.v[i].path) != 0) {
 			c->sl.v[w++] = c->sl.v[i];
+			continue;
+		}
+		duet_logo(DUET_LOG_NOTICE, name, "duplicate file on checksum line %" PRId64,
+		          (prev->mtime > c->sl.v[i].mtime ? prev->mtime : c->sl.v[i].mtime) - 1);
+		if (c->sl.v[i].mtime < prev->mtime)
+			*prev = c->sl.v[i];
+	}
 	c->sl.n = w;
 	return 0;
 }
@@ -564,16 +573,18 @@ sum_load(struct chk *c, const char *sumspec)
 	if ((ec = cli_open(c->o, sumspec, &c->sumfs)) != 0)
 		return ec;
 	if (c->sumfs->file == NULL) {
-		fprintf(stderr, "Error: %s is not a file\n", sumspec);
-		return EXIT_FILE_NOT_FOUND;
+		fprintf(stderr, "Error: not a SUM file: %s\n", sumspec);
+		return EXIT_ERROR;
 	}
 	if ((rc = c->sumfs->ops->open_read(c->sumfs, c->sumfs->file, 0, &s)) != 0)
 		goto out;
 	while (n > 0) {
 		if (cap - len < 65537) {
-			char *t = cap > SUM_MAX_BYTES ? NULL : duet_realloc(text, cap + 65537 + cap / 2);
+			char *t =
+			    cap > SUM_MAX_BYTES ? NULL : duet_realloc(text, cap + 65537 + cap / 2);
 			if (t == NULL) {
-				rc = duet_err_set(DUET_E_NOMEM, "%s: too large or out of memory", sumspec);
+				rc = duet_err_set(DUET_E_NOMEM, "%s: too large or out of memory",
+				                  sumspec);
 				goto out;
 			}
 			text = t;
@@ -623,7 +634,7 @@ hs_text(const struct duet_hashes *h, enum duet_hash_kind k, int b64, char *out)
 	}
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-		    (i + 2 < n ? p[i + 2] : 0);
+		             (i + 2 < n ? p[i + 2] : 0);
 		out[o++] = a[v >> 18 & 63];
 		out[o++] = a[v >> 12 & 63];
 		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
@@ -635,7 +646,7 @@ hs_text(const struct duet_hashes *h, enum duet_hash_kind k, int b64, char *out)
 struct hs {
 	struct duet_fs *fs;
 	const struct duet_listing *l;
-	struct duet_hashes *h;   /* per entry; mask 0 on failure */
+	struct duet_hashes *h; /* per entry; mask 0 on failure */
 	int kind;
 	int download;
 };
@@ -647,7 +658,7 @@ hs_one(void *ctx, size_t i)
 	const char *path = s->l->v[i].path;
 	if (cli_hash_path(s->fs, path, DUET_HASH_BIT(s->kind), s->download, &s->h[i]) != 0) {
 		duet_logo(DUET_LOG_ERROR, path, "Failed to read %s: %s",
-		    duet_hash_name((enum duet_hash_kind)s->kind), duet_err_msg());
+		          duet_hash_name((enum duet_hash_kind)s->kind), duet_err_msg());
 		s->h[i].mask = 0;
 	}
 }
@@ -663,6 +674,7 @@ hs_tree(struct cli_opts *o, int kind, const char *spec, FILE *out)
 	int ec, width = (int)(o->base64 ? 4 * ((duet_hash_size(kind) + 2) / 3)
 	                                : 2 * duet_hash_size(kind));
 	long errors = 0;
+	int can;
 
 	memset(&s, 0, sizeof(s));
 	duet_listing_init(&l);
@@ -673,23 +685,25 @@ hs_tree(struct cli_opts *o, int kind, const char *spec, FILE *out)
 	s.kind = kind;
 	s.download = o->download;
 	if (l.n > 0 && (s.h = duet_calloc(l.n, sizeof(*s.h))) == NULL) {
+		fprintf(stderr, "Error: out of memory\n");
 		ec = EXIT_FATAL;
 		goto out;
 	}
-	if (s.fs->hashes & DUET_HASH_BIT(kind))
+	/* --download hashes the bytes, whatever the backend offers. */
+	can = o->download || (s.fs->hashes & DUET_HASH_BIT(kind));
+	if (can)
 		cli_for_each(l.n, o->x.checkers, hs_one, &s);
 	for (size_t i = 0; i < l.n; i++) {
 		if (s.h[i].mask & DUET_HASH_BIT(kind))
 			hs_text(&s.h[i], (enum duet_hash_kind)kind, o->base64, text);
 		else
-			snprintf(text, sizeof(text), "%s",
-			    (s.fs->hashes & DUET_HASH_BIT(kind)) ? "ERROR" : "UNSUPPORTED");
+			snprintf(text, sizeof(text), "%s", can ? "ERROR" : "UNSUPPORTED");
 		errors += !(s.h[i].mask & DUET_HASH_BIT(kind));
 		fprintf(out, "%*s  %s\n", width, text, l.v[i].path);
 	}
 	if (errors > 0 || l.errors > 0) {
 		fprintf(stderr, "Error: %ld file(s) or directories could not be hashed\n",
-		    errors + l.errors);
+		        errors + l.errors);
 		ec = EXIT_ERROR;
 	}
 out:

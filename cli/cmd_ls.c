@@ -21,14 +21,6 @@
 #include "core/hash.h"
 #include "core/log.h"
 
-/* Helpers shared by cmd_ls.c, cmd_check.c and cmd_misc.c. */
-int cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f,
-    int dirs, int depth, struct duet_listing *out);
-void cli_order(const struct duet_entry **v, size_t n);
-int cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
-int cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data,
-    struct duet_hashes *out);
-
 int cmd_ls(struct cli_opts *o);
 int cmd_lsl(struct cli_opts *o);
 int cmd_lsd(struct cli_opts *o);
@@ -39,14 +31,14 @@ int cmd_size(struct cli_opts *o);
 /* One listing command's state. */
 struct ls_run {
 	struct cli_opts *o;
-	struct duet_fs *fs;               /* owned */
-	struct duet_filter *filter;       /* owned */
-	struct duet_listing l;            /* owns the entries */
-	const struct duet_entry **v;      /* l's entries in print order; owned */
+	struct duet_fs *fs;          /* owned */
+	struct duet_filter *filter;  /* owned */
+	struct duet_listing l;       /* owns the entries */
+	const struct duet_entry **v; /* l's entries in print order; owned */
 	size_t n;
-	struct duet_hashes *h;            /* per v[i] when hashes are wanted; owned */
-	unsigned hmask;                   /* kinds to compute into h */
-	atomic_long hash_errors;          /* files whose hash failed */
+	struct duet_hashes *h;   /* per v[i] when hashes are wanted; owned */
+	unsigned hmask;          /* kinds to compute into h */
+	atomic_long hash_errors; /* files whose hash failed */
 };
 
 /*
@@ -56,8 +48,8 @@ struct ls_run {
  * exit code.
  */
 int
-cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f,
-    int dirs, int depth, struct duet_listing *out)
+cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f, int dirs,
+         int depth, struct duet_listing *out)
 {
 	struct duet_walk_opts wo;
 	struct duet_entry e;
@@ -69,7 +61,7 @@ cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter 
 		e.pathlen = (uint32_t)strlen(fs->file);
 		rc = fs->ops->stat(fs, fs->file, &e);
 		if (rc == 0 && (f == NULL || !duet_filter_active(f) ||
-		    duet_filter_file(f, e.path, e.size, e.mtime)))
+		                duet_filter_file(f, e.path, e.size, e.mtime)))
 			rc = duet_listing_add(out, &e);
 	} else {
 		cli_walk_opts(o, f, &wo);
@@ -158,12 +150,12 @@ ls_end(struct ls_run *r, int ec)
 {
 	if (ec == 0 && r->l.errors > 0) {
 		fprintf(stderr, "Error: %ld director%s could not be read\n", r->l.errors,
-		    r->l.errors == 1 ? "y" : "ies");
+		        r->l.errors == 1 ? "y" : "ies");
 		ec = EXIT_ERROR;
 	}
 	if (ec == 0 && atomic_load(&r->hash_errors) > 0) {
 		fprintf(stderr, "Error: %ld file(s) could not be hashed\n",
-		    (long)atomic_load(&r->hash_errors));
+		        (long)atomic_load(&r->hash_errors));
 		ec = EXIT_ERROR;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -292,32 +284,62 @@ static const struct {
 	const char *ext;
 	const char *type;
 } ls_mime[] = {
-	{"7z", "application/x-7z-compressed"}, {"avi", "video/x-msvideo"},
-	{"avif", "image/avif"}, {"bmp", "image/bmp"}, {"bz2", "application/x-bzip"},
-	{"c", "text/x-csrc; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
-	{"csv", "text/csv; charset=utf-8"}, {"deb", "application/vnd.debian.binary-package"},
-	{"doc", "application/msword"},
-	{"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	{"epub", "application/epub+zip"}, {"flac", "audio/flac"}, {"gif", "image/gif"},
-	{"gz", "application/gzip"}, {"h", "text/x-chdr; charset=utf-8"},
-	{"htm", "text/html; charset=utf-8"}, {"html", "text/html; charset=utf-8"},
-	{"iso", "application/x-cd-image"}, {"jar", "application/x-java-archive"},
-	{"jpeg", "image/jpeg"}, {"jpg", "image/jpeg"},
-	{"js", "text/javascript; charset=utf-8"}, {"json", "application/json"},
-	{"log", "text/x-log; charset=utf-8"}, {"m4a", "audio/mp4"},
-	{"md", "text/markdown; charset=utf-8"}, {"mjs", "text/javascript; charset=utf-8"},
-	{"mkv", "video/x-matroska"}, {"mov", "video/quicktime"}, {"mp3", "audio/mpeg"},
-	{"mp4", "video/mp4"}, {"odt", "application/vnd.oasis.opendocument.text"},
-	{"ogg", "audio/ogg"}, {"pdf", "application/pdf"}, {"png", "image/png"},
-	{"ppt", "application/vnd.ms-powerpoint"}, {"py", "text/x-python; charset=utf-8"},
-	{"rar", "application/vnd.rar"}, {"rtf", "application/rtf"},
-	{"sh", "application/x-shellscript"}, {"svg", "image/svg+xml"},
-	{"tar", "application/x-tar"}, {"tif", "image/tiff"}, {"tiff", "image/tiff"},
-	{"txt", "text/plain; charset=utf-8"}, {"wasm", "application/wasm"},
-	{"wav", "audio/x-wav"}, {"webm", "video/webm"}, {"webp", "image/webp"},
-	{"xls", "application/vnd.ms-excel"}, {"xml", "text/xml; charset=utf-8"},
-	{"xz", "application/x-xz"}, {"yaml", "application/x-yaml"},
-	{"yml", "application/x-yaml"}, {"zip", "application/zip"},
+    {"7z", "application/x-7z-compressed"},
+    {"avi", "video/x-msvideo"},
+    {"avif", "image/avif"},
+    {"bmp", "image/bmp"},
+    {"bz2", "application/x-bzip"},
+    {"c", "text/x-csrc; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"deb", "application/vnd.debian.binary-package"},
+    {"doc", "application/msword"},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {"epub", "application/epub+zip"},
+    {"flac", "audio/flac"},
+    {"gif", "image/gif"},
+    {"gz", "application/gzip"},
+    {"h", "text/x-chdr; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"html", "text/html; charset=utf-8"},
+    {"iso", "application/x-cd-image"},
+    {"jar", "application/x-java-archive"},
+    {"jpeg", "image/jpeg"},
+    {"jpg", "image/jpeg"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"json", "application/json"},
+    {"log", "text/x-log; charset=utf-8"},
+    {"m4a", "audio/mp4"},
+    {"md", "text/markdown; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"mkv", "video/x-matroska"},
+    {"mov", "video/quicktime"},
+    {"mp3", "audio/mpeg"},
+    {"mp4", "video/mp4"},
+    {"odt", "application/vnd.oasis.opendocument.text"},
+    {"ogg", "audio/ogg"},
+    {"pdf", "application/pdf"},
+    {"png", "image/png"},
+    {"ppt", "application/vnd.ms-powerpoint"},
+    {"py", "text/x-python; charset=utf-8"},
+    {"rar", "application/vnd.rar"},
+    {"rtf", "application/rtf"},
+    {"sh", "application/x-shellscript"},
+    {"svg", "image/svg+xml"},
+    {"tar", "application/x-tar"},
+    {"tif", "image/tiff"},
+    {"tiff", "image/tiff"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"wasm", "application/wasm"},
+    {"wav", "audio/x-wav"},
+    {"webm", "video/webm"},
+    {"webp", "image/webp"},
+    {"xls", "application/vnd.ms-excel"},
+    {"xml", "text/xml; charset=utf-8"},
+    {"xz", "application/x-xz"},
+    {"yaml", "application/x-yaml"},
+    {"yml", "application/x-yaml"},
+    {"zip", "application/zip"},
 };
 
 /* MIME type from the extension (case-insensitive), as rclone guesses it. */
@@ -371,8 +393,10 @@ ls_hash_kind(const char *name, const char *flag)
 {
 	int k = duet_hash_parse(name);
 	if (k < 0)
-		fprintf(stderr, "Error: invalid argument \"%s\" for \"%s\" flag: unknown hash "
-		    "type \"%s\" (duet knows md5, sha1, sha256, xxh3, xxh128)\n", name, flag, name);
+		fprintf(stderr,
+		        "Error: invalid argument \"%s\" for \"%s\" flag: unknown hash "
+		        "type \"%s\" (duet knows md5, sha1, sha256, xxh3, xxh128)\n",
+		        name, flag, name);
 	return k;
 }
 
@@ -384,8 +408,8 @@ lsf_field(const char *s, int csv, char sep)
 {
 	int quote = 0;
 	if (csv && s[0] != '\0')
-		quote = strchr(s, sep) != NULL || strpbrk(s, "\"\r\n") != NULL ||
-		    s[0] == ' ' || s[0] == '\t' || strcmp(s, "\\.") == 0;
+		quote = strchr(s, sep) != NULL || strpbrk(s, "\"\r\n") != NULL || s[0] == ' ' ||
+		        s[0] == '\t' || strcmp(s, "\\.") == 0;
 	if (!quote) {
 		fputs(s, stdout);
 		return;
@@ -403,7 +427,7 @@ lsf_field(const char *s, int csv, char sep)
  * pb (the path), or static. NULL when out of memory. */
 static const char *
 lsf_value(const struct ls_run *r, size_t i, char c, int kind, char *buf, size_t len,
-    struct duet_buf *pb)
+          struct duet_buf *pb)
 {
 	const struct duet_entry *e = r->v[i];
 	const struct cli_opts *o = r->o;
@@ -412,7 +436,7 @@ lsf_value(const struct ls_run *r, size_t i, char c, int kind, char *buf, size_t 
 	case 'p':
 		duet_buf_reset(pb);
 		if (duet_buf_printf(pb, "%s%s%s", o->absolute ? "/" : "", e->path,
-		    e->type == DUET_T_DIR && !o->dir_slash_off ? "/" : "") != 0)
+		                    e->type == DUET_T_DIR && !o->dir_slash_off ? "/" : "") != 0)
 			return NULL;
 		return pb->p;
 	case 's':
@@ -444,8 +468,10 @@ lsf_check_format(const char *fmt)
 		if (strchr("psthmioT", *p) != NULL)
 			continue;
 		if (*p == 'e' || *p == 'M')
-			fprintf(stderr, "Error: format character '%c' is not supported by duet "
-			    "(no encrypted names or metadata)\n", *p);
+			fprintf(stderr,
+			        "Error: format character '%c' is not supported by duet "
+			        "(no encrypted names or metadata)\n",
+			        *p);
 		else
 			fprintf(stderr, "Error: unknown format character '%c'\n", *p);
 		return -1;
@@ -463,7 +489,8 @@ lsf_print(const struct ls_run *r, const char *fmt, const char *sep, int kind)
 
 	for (size_t i = 0; i < r->n && ec == 0; i++) {
 		const struct duet_entry *e = r->v[i];
-		if ((o->dirs_only && e->type != DUET_T_DIR) || (o->files_only && e->type != DUET_T_FILE))
+		if ((o->dirs_only && e->type != DUET_T_DIR) ||
+		    (o->files_only && e->type != DUET_T_FILE))
 			continue;
 		for (const char *p = fmt; *p != '\0' && ec == 0; p++) {
 			const char *v = lsf_value(r, i, *p, kind, buf, sizeof(buf), &pb);
@@ -597,14 +624,14 @@ lsjson_item(const struct ls_run *r, size_t i, const struct duet_entry *e, int pr
 		printf(",%s\"Hashes\"%s{", nl, col);
 		/* Go sorts map keys: md5, sha1, sha256, xxh128, xxh3. */
 		static const int order[] = {DUET_HASH_MD5, DUET_HASH_SHA1, DUET_HASH_SHA256,
-		    DUET_HASH_XXH128, DUET_HASH_XXH3};
+		                            DUET_HASH_XXH128, DUET_HASH_XXH3};
 		for (size_t k = 0; k < 5; k++) {
 			if (!(r->hmask & DUET_HASH_BIT(order[k])))
 				continue;
 			duet_hash_hex(&r->h[i], (enum duet_hash_kind)order[k], hex);
 			printf("%s%s\"%s\"%s\"%s\"", first ? "" : ",", pretty ? "\n\t\t" : "",
-			    duet_hash_name((enum duet_hash_kind)order[k]), col,
-			    hex[0] ? hex : "ERROR");
+			       duet_hash_name((enum duet_hash_kind)order[k]), col,
+			       hex[0] ? hex : "ERROR");
 			first = 0;
 		}
 		printf("%s}", pretty ? "\n\t" : "");
@@ -710,10 +737,10 @@ ls_suffix(int64_t x, int bytes, char *out, size_t len)
 		snprintf(out, len, "%" PRId64 "%s", x, bytes ? " B" : "");
 	else if (x % unit == 0)
 		snprintf(out, len, "%" PRId64 "%s%s%s", x / unit, bytes ? " " : "",
-		    bytes ? bin[u] : dec[u], bytes ? "B" : "");
+		         bytes ? bin[u] : dec[u], bytes ? "B" : "");
 	else
 		snprintf(out, len, "%.3f%s%s%s", (double)x / (double)unit, bytes ? " " : "",
-		    bytes ? bin[u] : dec[u], bytes ? "B" : "");
+		         bytes ? bin[u] : dec[u], bytes ? "B" : "");
 }
 
 int
@@ -735,12 +762,12 @@ cmd_size(struct cli_opts *o)
 	}
 	if (ec == 0 && o->json) {
 		printf("{\"count\":%" PRId64 ",\"bytes\":%" PRId64 ",\"sizeless\":%" PRId64 "}\n",
-		    count, bytes, sizeless);
+		       count, bytes, sizeless);
 	} else if (ec == 0) {
 		ls_suffix(count, 0, a, sizeof(a));
 		ls_suffix(bytes, 1, b, sizeof(b));
 		printf("Total objects: %s (%" PRId64 ")\nTotal size: %s (%" PRId64 " Byte)\n", a,
-		    count, b, bytes);
+		       count, b, bytes);
 		if (sizeless > 0) {
 			ls_suffix(sizeless, 0, a, sizeof(a));
 			printf("Total objects with unknown size: %s (%" PRId64 ")\n", a, sizeless);

@@ -22,15 +22,6 @@
 #include "core/log.h"
 #include "core/remote.h"
 
-/* Helpers shared by cmd_ls.c, cmd_check.c and cmd_misc.c. */
-int cli_list(const struct cli_opts *o, struct duet_fs *fs, const struct duet_filter *f,
-    int dirs, int depth, struct duet_listing *out);
-void cli_order(const struct duet_entry **v, size_t n);
-int cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
-int cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data,
-    struct duet_hashes *out);
-const char *cli_fs_desc(const struct duet_fs *fs, char *buf, size_t len);
-
 int cmd_mkdir(struct cli_opts *o);
 int cmd_rmdir(struct cli_opts *o);
 int cmd_rmdirs(struct cli_opts *o);
@@ -63,7 +54,7 @@ par_thread(void *arg)
  * Calls fn(ctx, i) for every i in [0, n) from up to `threads` threads
  * (<= 0: 8); returns when all are done. fn runs concurrently with itself.
  */
-int
+void
 cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	pthread_t tid[64];
@@ -84,7 +75,6 @@ cli_for_each(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx)
 	par_thread(&p);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
-	return 0;
 }
 
 /* Reads path through a stream into a hasher of `mask`. */
@@ -131,7 +121,7 @@ out:
  */
 int
 cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data,
-    struct duet_hashes *out)
+              struct duet_hashes *out)
 {
 	int single = mask != 0 && (mask & (mask - 1)) == 0, rc;
 
@@ -147,7 +137,7 @@ cli_hash_path(struct duet_fs *fs, const char *path, unsigned mask, int read_data
 			return rc;
 		if (!(h.mask & DUET_HASH_BIT(k)))
 			return duet_err_set(DUET_E_UNSUPPORTED, "%s: no %s hash", path,
-			    duet_hash_name((enum duet_hash_kind)k));
+			                    duet_hash_name((enum duet_hash_kind)k));
 		memcpy(out->v[k], h.v[k], duet_hash_size((enum duet_hash_kind)k));
 		out->mask |= DUET_HASH_BIT(k);
 	}
@@ -165,7 +155,7 @@ cli_fs_desc(const struct duet_fs *fs, char *buf, size_t len)
 	    fs->name[n - fl - 1] == '/')
 		n -= fl + (n - fl - 1 > 0 && fs->name[n - fl - 2] != ':');
 	snprintf(buf, len, "%s%.*s", (fs->caps & DUET_CAP_LOCAL) ? "Local file system at " : "",
-	    (int)n, fs->name);
+	         (int)n, fs->name);
 	return buf;
 }
 
@@ -241,7 +231,8 @@ cmd_mkdir(struct cli_opts *o)
 	if ((ec = misc_need_dir(fs, &missing)) == 0 && missing) {
 		cli_fs_desc(fs, desc, sizeof(desc));
 		if (o->dry_run)
-			duet_log(DUET_LOG_NOTICE, "%s: Skipped make directory as --dry-run is set", desc);
+			duet_log(DUET_LOG_NOTICE, "%s: Skipped make directory as --dry-run is set",
+			         desc);
 		else if ((rc = fs->ops->mkdir(fs, "")) != 0)
 			ec = misc_fail(rc);
 		else
@@ -326,7 +317,8 @@ rmdirs_run(struct cli_opts *o, struct duet_fs *fs, int leave_root)
 		if (keep[i])
 			continue;
 		if (o->dry_run) {
-			duet_logo(DUET_LOG_NOTICE, l.v[i].path, "Skipped remove directory as --dry-run is set");
+			duet_logo(DUET_LOG_NOTICE, l.v[i].path,
+			          "Skipped remove directory as --dry-run is set");
 			continue;
 		}
 		if (o->interactive && cli_confirm(NULL, "remove directory", l.v[i].path) <= 0) {
@@ -336,7 +328,8 @@ rmdirs_run(struct cli_opts *o, struct duet_fs *fs, int leave_root)
 		}
 		duet_logo(DUET_LOG_INFO, l.v[i].path, "Removing directory");
 		if ((rc = fs->ops->rmdir(fs, l.v[i].path)) != 0) {
-			duet_logo(DUET_LOG_ERROR, l.v[i].path, "Failed to rmdir: %s", duet_err_msg());
+			duet_logo(DUET_LOG_ERROR, l.v[i].path, "Failed to rmdir: %s",
+			          duet_err_msg());
 			rmdirs_mark(&l, keep, l.v[i].path);
 			any_file = 1;
 			errors++;
@@ -345,17 +338,20 @@ rmdirs_run(struct cli_opts *o, struct duet_fs *fs, int leave_root)
 	if (!leave_root && !any_file && l.errors == 0) {
 		cli_fs_desc(fs, desc, sizeof(desc));
 		if (o->dry_run)
-			duet_log(DUET_LOG_NOTICE, "%s: Skipped remove directory as --dry-run is set", desc);
+			duet_log(DUET_LOG_NOTICE,
+			         "%s: Skipped remove directory as --dry-run is set", desc);
 		else if (!o->interactive || cli_confirm(NULL, "remove directory", fs->name) > 0) {
 			duet_log(DUET_LOG_INFO, "%s: Removing directory", desc);
 			if (fs->ops->rmdir(fs, "") != 0) {
-				duet_log(DUET_LOG_ERROR, "%s: Failed to rmdir: %s", desc, duet_err_msg());
+				duet_log(DUET_LOG_ERROR, "%s: Failed to rmdir: %s", desc,
+				         duet_err_msg());
 				errors++;
 			}
 		}
 	}
 	if (errors > 0 || l.errors > 0) {
-		fprintf(stderr, "Error: %ld error(s) removing directories\n", (long)errors + l.errors);
+		fprintf(stderr, "Error: %ld error(s) removing directories\n",
+		        (long)errors + l.errors);
 		ec = EXIT_ERROR;
 	}
 out:
@@ -439,11 +435,11 @@ cmd_delete(struct cli_opts *o)
 	ec = delete_files(&o->x, fs, &l);
 	if (ec == 0 && l.errors > 0) {
 		fprintf(stderr, "Error: %ld director%s could not be read\n", l.errors,
-		    l.errors == 1 ? "y" : "ies");
+		        l.errors == 1 ? "y" : "ies");
 		ec = EXIT_ERROR;
 	}
-	/* --rmdirs (stored in leave_root): tidy up, keeping the root. */
-	if (ec == 0 && o->leave_root && fs->file == NULL)
+	/* --rmdirs: tidy up, keeping the root. */
+	if (ec == 0 && o->rmdirs && fs->file == NULL)
 		ec = rmdirs_run(o, fs, 1);
 out:
 	duet_listing_dispose(&l);
@@ -562,11 +558,12 @@ touch_parse(const char *s, int64_t *out)
 		mo = (s[2] - '0') * 10 + (s[3] - '0');
 		d = (s[4] - '0') * 10 + (s[5] - '0');
 	} else if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
-	    n != 19) {
+	           n != 19) {
 		return -1;
 	}
 	if (n == 19 && s[19] != '\0') {
-		if (s[19] != '.' || len < 21 || len > 29 || strspn(s + 20, "0123456789") != len - 20)
+		if (s[19] != '.' || len < 21 || len > 29 ||
+		    strspn(s + 20, "0123456789") != len - 20)
 			return -1;
 		for (const char *p = s + 20; *p != '\0'; p++, scale /= 10)
 			frac += (*p - '0') * scale;
@@ -595,11 +592,10 @@ touch_create(struct cli_opts *o, int64_t t)
 		goto out;
 	if (o->dry_run) {
 		duet_log(DUET_LOG_NOTICE, "%s: Skipped touch (create) as --dry-run is set",
-		    cli_fs_desc(pfs, desc, sizeof(desc)));
+		         cli_fs_desc(pfs, desc, sizeof(desc)));
 		goto out;
 	}
-	if ((rc = pfs->ops->open_write(pfs, name, 0, &w)) != 0 ||
-	    (rc = w->ops->commit(w, t)) != 0)
+	if ((rc = pfs->ops->open_write(pfs, name, 0, &w)) != 0 || (rc = w->ops->commit(w, t)) != 0)
 		ec = misc_fail(rc);
 out:
 	duet_fs_close(pfs);
@@ -661,8 +657,10 @@ cmd_touch(struct cli_opts *o)
 	int ec, missing = 0;
 
 	if (o->timestamp != NULL && touch_parse(o->timestamp, &t) != 0) {
-		fprintf(stderr, "Error: failed to parse timestamp \"%s\": want YYMMDD, "
-		    "YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.SSS (UTC)\n", o->timestamp);
+		fprintf(stderr,
+		        "Error: failed to parse timestamp \"%s\": want YYMMDD, "
+		        "YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.SSS (UTC)\n",
+		        o->timestamp);
 		return EXIT_ERROR;
 	}
 	if ((ec = cli_interactive_check(o)) != 0 || (ec = cli_open(o, o->args[0], &fs)) != 0)
@@ -674,7 +672,7 @@ cmd_touch(struct cli_opts *o)
 			ec = touch_tree(o, fs, t);
 	} else if (ec == 0 && (o->no_create || o->recursive)) {
 		duet_log(DUET_LOG_NOTICE, "%s: Not touching nonexistent file due to --no-create",
-		    cli_fs_desc(fs, desc, sizeof(desc)));
+		         cli_fs_desc(fs, desc, sizeof(desc)));
 	} else if (ec == 0) {
 		ec = touch_create(o, t);
 	}
@@ -686,8 +684,8 @@ cmd_touch(struct cli_opts *o)
 
 /* Writes [off, off+count) of path (count < 0: to the end) to stdout. */
 static int
-cat_one(const struct cli_opts *o, struct duet_fs *fs, const struct duet_entry *e,
-    int64_t off, int64_t count)
+cat_one(const struct cli_opts *o, struct duet_fs *fs, const struct duet_entry *e, int64_t off,
+        int64_t count)
 {
 	struct duet_rstream *s = NULL;
 	char *buf;
@@ -701,8 +699,9 @@ cat_one(const struct cli_opts *o, struct duet_fs *fs, const struct duet_entry *e
 	if ((buf = duet_malloc(65536)) == NULL)
 		return duet_err_set(DUET_E_NOMEM, "out of memory");
 	if ((rc = fs->ops->open_read(fs, e->path, off, &s)) == 0) {
-		while (count != 0 && (n = s->ops->read(s, buf, count < 0 || count > 65536 ?
-		    65536 : (size_t)count)) > 0) {
+		while (count != 0 &&
+		       (n = s->ops->read(s, buf,
+		                         count < 0 || count > 65536 ? 65536 : (size_t)count)) > 0) {
 			if (!o->cat_discard && fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
 				n = duet_err_errno(errno, "write to stdout");
 				break;
@@ -728,8 +727,9 @@ cmd_cat(struct cli_opts *o)
 	int ec, errors = 0, missing = 0;
 
 	if ((o->cat_head > 0) + (o->cat_tail > 0) + (o->cat_offset != 0 || o->cat_count >= 0) > 1) {
-		fprintf(stderr, "Error: can only use one of --head, --tail or --offset with --count\n");
-		return EXIT_USAGE;
+		fprintf(stderr,
+		        "Error: can only use one of --head, --tail or --offset with --count\n");
+		return EXIT_ERROR;
 	}
 	if (o->cat_head > 0)
 		off = 0, count = o->cat_head;

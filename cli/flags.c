@@ -119,7 +119,7 @@ static const struct flag flags[] = {
 	{"max-depth", 0, F_INT, L(max_depth), 0, NULL, "If set limits the recursion depth to this"},
 	/* Listing commands. */
 	{"recursive", 'R', F_BOOL, O(recursive), 0, "lsf lsjson lsd", "Recurse into the listing"},
-	{"format", 'F', F_STR, O(format), 0, "lsf", "Output format: p path, s size, t modtime, h hash, i ID, m MimeType, e encrypted, T tier, o original, d directory slash (default \"p\")"},
+	{"format", 'F', F_STR, O(format), 0, "lsf", "Output format: p path, s size, t modtime, h hash, m MimeType, i ID, o original ID, T tier (default \"p\")"},
 	{"separator", 's', F_STR, O(separator), 0, "lsf", "Separator for the items in the format (default \";\")"},
 	{"dirs-only", 0, F_BOOL, O(dirs_only), 0, "lsf lsjson", "Only list directories"},
 	{"files-only", 0, F_BOOL, O(files_only), 0, "lsf lsjson", "Only list files"},
@@ -159,7 +159,7 @@ static const struct flag flags[] = {
 	{"checkfile", 'C', F_STR, O(checkfile), 0, "check", "Treat source:path as a SUM file with hashes of the given type"},
 	{"download", 0, F_BOOL, O(download), 0, "hashsum md5sum sha1sum", "Read the data and hash it here rather than asking the backend"},
 	{"recursive", 'R', F_BOOL, O(recursive), 0, "touch", "Touch every existing file below the path (filters apply)"},
-	{"rmdirs", 0, F_BOOL, O(leave_root), 0, "delete", "Then remove empty directories, but leave the root"},
+	{"rmdirs", 0, F_BOOL, O(rmdirs), 0, "delete", "Then remove empty directories, but leave the root"},
 };
 
 void

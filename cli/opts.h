@@ -73,6 +73,7 @@ struct cli_opts {
 	int base64;
 	/* rmdirs. */
 	int leave_root;
+	int rmdirs;                      /* delete --rmdirs */
 };
 
 /* Fills rclone's defaults. */
