@@ -39,7 +39,7 @@ static int cmd_version(struct cli_opts *o);
 
 static const struct cli_cmd cmd_tab[] = {
 	{"sync", cmd_sync, 2, 2, "source:path dest:path",
-	    "Make source and dest identical, modifying destination only.",
+	    "Make the destination match the source (deletes extra files there).",
 	    "Sync the source to the destination, changing the destination only. Files\n"
 	    "that are identical (size and modification time, or --checksum) are not\n"
 	    "transferred. Destination files the source lacks are deleted after all\n"
@@ -47,38 +47,38 @@ static const struct cli_cmd cmd_tab[] = {
 	    "when the run saw errors (\"not deleting files as there were IO errors\").\n"
 	    "--max-delete N stops after N deletes. Use --dry-run first.\n"},
 	{"copy", cmd_copy, 2, 2, "source:path dest:path",
-	    "Copy files from source to dest, skipping identical files.",
+	    "Copy new and changed files to the destination; delete nothing.",
 	    "Copy the source to the destination. Identical files are skipped;\n"
 	    "nothing is deleted. Copies the contents of the source directory, not the\n"
 	    "directory itself. A source that names a file copies that file into dest.\n"},
 	{"move", cmd_move, 2, 2, "source:path dest:path",
-	    "Move files from source to dest.",
+	    "Copy files to the destination, then remove them from the source.",
 	    "Copy files from source to dest, then delete each source file once its copy\n"
 	    "is verified (files already identical at the destination are deleted from\n"
 	    "the source too). Directories are left in place.\n"},
 	{"copyto", cmd_copyto, 2, 2, "source:path dest:path",
-	    "Copy files from source to dest, skipping identical files.",
+	    "Copy one file to a destination file name (or a directory, as copy).",
 	    "Like copy, but when the source is a file, dest names the new file (it may\n"
 	    "have a different name). A directory source behaves exactly as copy.\n"},
 	{"moveto", cmd_moveto, 2, 2, "source:path dest:path",
-	    "Move file or directory from source to dest.",
+	    "Move one file to a destination file name (or a directory, as move).",
 	    "Like move, but when the source is a file, dest names the new file.\n"},
 	/* BEGIN more commands (one line each) */
 	{"ls", cmd_ls, 1, 1, "remote:path",
-	    "List the objects in the path with size and path.",
+	    "List files recursively: size and path.",
 	    "Lists every file below the path, one per line: the size right-aligned in\n"
 	    "nine columns, a space, the path. Recursive; --max-depth 1 stops at the top\n"
 	    "level. Filters apply. A missing directory is exit code 3.\n"},
 	{"lsl", cmd_lsl, 1, 1, "remote:path",
-	    "List the objects in path with modification time, size and path.",
+	    "List files recursively: size, modification time and path.",
 	    "Like ls, with the modification time (local time, nanoseconds) between the\n"
 	    "size and the path: \"     1234 2006-01-02 15:04:05.000000000 dir/file\".\n"},
 	{"lsd", cmd_lsd, 1, 1, "remote:path",
-	    "List all directories/containers/buckets in the path.",
+	    "List directories (top level; -R for all).",
 	    "Lists directories only: -1 (size unknown), the modification time, -1\n"
 	    "(count unknown) and the name. Only the top level unless -R or --max-depth.\n"},
 	{"lsf", cmd_lsf, 1, 1, "remote:path",
-	    "List directories and objects in remote:path formatted for parsing.",
+	    "List files and directories in a format chosen for scripts.",
 	    "One entry per line, directories with a trailing slash; the top level only\n"
 	    "unless -R. --format picks the fields: p path, s size, t modification time,\n"
 	    "h hash (--hash picks the kind, md5 by default), m MIME type, i ID, o\n"
@@ -86,18 +86,18 @@ static const struct cli_cmd cmd_tab[] = {
 	    "not supported. --separator joins the fields, --csv quotes them as CSV.\n"
 	    "--dirs-only, --files-only, --absolute and --dir-slash=false shape the list.\n"},
 	{"lsjson", cmd_lsjson, 1, 1, "remote:path",
-	    "List directories and objects in the path in JSON format.",
+	    "List files and directories as a JSON array.",
 	    "Prints a JSON array with one object per line: Path, Name, Size, MimeType,\n"
 	    "ModTime (RFC 3339, nanoseconds, local offset), IsDir, and Hashes with\n"
 	    "--hash (all kinds) or --hash-type KIND. -R recurses; --no-modtime,\n"
 	    "--no-mimetype, --dirs-only and --files-only trim it. --stat prints just the\n"
 	    "object the path names, indented.\n"},
 	{"size", cmd_size, 1, 1, "remote:path",
-	    "Prints the total size and number of objects in remote:path.",
+	    "Count the files under a path and add up their sizes.",
 	    "Counts the files below the path and adds up their sizes, printed both in\n"
 	    "human units and exactly; --json prints {\"count\":N,\"bytes\":N,\"sizeless\":N}.\n"},
 	{"check", cmd_check, 2, 2, "source:path dest:path",
-	    "Checks the files in the source and destination match.",
+	    "Compare source and destination by size and hash; report differences.",
 	    "Compares every file by size and then by a hash both sides have (or, with\n"
 	    "--download, by reading both; --size-only: sizes only). Each difference and\n"
 	    "missing file is logged; the exit code is 1 when any was found. --one-way\n"
@@ -107,45 +107,45 @@ static const struct cli_cmd cmd_tab[] = {
 	    "--missing-on-dst and --error write plain path lists (\"-\" is stdout).\n"
 	    "--checkfile HASH treats source:path as a SUM file of that hash.\n"},
 	{"hashsum", cmd_hashsum, 0, 2, "<hash> remote:path",
-	    "Produces a hashsum file for all the objects in the path.",
+	    "Print a checksum file (any hash kind) for every file under a path.",
 	    "Prints \"DIGEST  path\" for every file, sorted by path, as md5sum/sha1sum\n"
 	    "do. Without arguments, lists the hash kinds. Without a path (or with \"-\"),\n"
 	    "hashes stdin. --base64 prints base64 digests, --output-file writes them to\n"
 	    "a file, --checkfile SUMFILE verifies the path against a SUM file instead.\n"},
 	{"md5sum", cmd_md5sum, 0, 1, "remote:path",
-	    "Produces an md5sum file for all the objects in the path.",
+	    "Print an md5sum-style file for every file under a path.",
 	    "The same as \"duet hashsum md5 remote:path\".\n"},
 	{"sha1sum", cmd_sha1sum, 0, 1, "remote:path",
-	    "Produces an sha1sum file for all the objects in the path.",
+	    "Print a sha1sum-style file for every file under a path.",
 	    "The same as \"duet hashsum sha1 remote:path\".\n"},
-	{"mkdir", cmd_mkdir, 1, 1, "remote:path", "Make the path if it doesn't already exist.",
+	{"mkdir", cmd_mkdir, 1, 1, "remote:path", "Create a directory (and its parents) unless it exists.",
 	    "Creates the directory and any missing parents. An existing directory is fine.\n"},
-	{"rmdir", cmd_rmdir, 1, 1, "remote:path", "Remove the empty directory at path.",
+	{"rmdir", cmd_rmdir, 1, 1, "remote:path", "Remove one directory, which must be empty.",
 	    "Removes the directory only when it is empty (no files, no subdirectories).\n"},
-	{"rmdirs", cmd_rmdirs, 1, 1, "remote:path", "Remove empty directories under the path.",
+	{"rmdirs", cmd_rmdirs, 1, 1, "remote:path", "Remove every empty directory under a path.",
 	    "Removes, deepest first, every directory below the path that holds no file,\n"
 	    "then the path itself when it is empty, unless --leave-root. Filters do not\n"
 	    "apply.\n"},
-	{"delete", cmd_delete, 1, 1, "remote:path", "Remove the files in path.",
+	{"delete", cmd_delete, 1, 1, "remote:path", "Delete the files under a path (filters apply); keep directories.",
 	    "Deletes every file below the path that the filters pass, leaving the\n"
 	    "directories (--rmdirs removes the ones left empty, but not the root).\n"
 	    "Honours --dry-run, -i and --max-delete. Try --dry-run first.\n"},
-	{"deletefile", cmd_deletefile, 1, 1, "remote:path", "Remove a single file from remote.",
+	{"deletefile", cmd_deletefile, 1, 1, "remote:path", "Delete exactly one file.",
 	    "Deletes the one file the path names; filters do not apply. A directory or a\n"
 	    "missing file is exit code 4.\n"},
-	{"purge", cmd_purge, 1, 1, "remote:path", "Remove the path and all of its contents.",
+	{"purge", cmd_purge, 1, 1, "remote:path", "Delete a directory with everything in it (filters do not apply).",
 	    "Deletes the directory with everything in it. Filters do NOT apply: use\n"
 	    "delete to remove only some files. Try --dry-run or -i first.\n"},
-	{"touch", cmd_touch, 1, 1, "remote:path", "Create new file or change file modification time.",
+	{"touch", cmd_touch, 1, 1, "remote:path", "Set a file's modification time, creating it empty if missing.",
 	    "Sets the file's modification time to now, or to --timestamp (UTC, given as\n"
 	    "YYMMDD, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.SSS). A missing file is\n"
 	    "created empty unless --no-create. -R touches every file below a directory.\n"},
-	{"cat", cmd_cat, 1, 1, "remote:path", "Concatenates any files and sends them to stdout.",
+	{"cat", cmd_cat, 1, 1, "remote:path", "Write the contents of files to standard output.",
 	    "Writes the file, or every file below the directory (filters apply), to\n"
 	    "stdout. --head N and --tail N print the first or last N bytes; --offset N\n"
 	    "(negative: from the end) with --count N a slice; --discard reads only.\n"},
 	/* END more commands */
-	{"version", cmd_version, 0, 0, "", "Show the version number.",
+	{"version", cmd_version, 0, 0, "", "Print duet's version and its libraries' versions.",
 	    "Print duet's version and the versions of the libraries it was built with.\n"},
 	{"help", cmd_help, 0, 1, "[command]", "Show help for duet commands and flags.",
 	    "duet help            the list of commands\n"

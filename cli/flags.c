@@ -578,7 +578,9 @@ cli_build_filter(const struct cli_opts *o, struct duet_filter **out)
 	}
 	if (rc == 0) {
 		lim.now = duet_now_real();
-		duet_filter_set_limits(f, &lim);
+		rc = duet_filter_set_limits(f, &lim);
+	}
+	if (rc == 0) {
 		*out = f;
 		return 0;
 	}

@@ -185,12 +185,11 @@ flt_too_hard(const char *s)
 		return 1;
 	for (const char *p = s; (p = strchr(p, '{')) != NULL; p++) {
 		const char *q = p + 1 + strcspn(p + 1, "{}");
-		size_t n = (size_t)(q - p - 1);
 		if (*q == '{')
 			return 1;
-		if (*q == '}' && (memchr(p + 1, '/', n) != NULL ||
-		    (n >= 2 && strstr(p + 1, "**") != NULL && strstr(p + 1, "**") < q)))
-			return 1;
+		for (const char *c = p + 1; *q == '}' && c < q; c++)
+			if (*c == '/' || (c[0] == '*' && c[1] == '*'))
+				return 1;
 	}
 	return 0;
 }
@@ -390,8 +389,8 @@ flt_space(const unsigned char *s, size_t n)
 	if (n < 3)
 		return 0;
 	if ((s[0] == 0xE1 && s[1] == 0x9A && s[2] == 0x80) ||
-	    (s[0] == 0xE2 && s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 ||
-	    s[2] == 0xAF)) || (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) ||
+	    (s[0] == 0xE2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8A) || s[2] == 0xA8 ||
+	    s[2] == 0xA9 || s[2] == 0xAF)) || (s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0x9F) ||
 	    (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80))
 		return 3;
 	return 0;
@@ -462,7 +461,8 @@ flt_read(struct flt_reader *r)
 		return duet_err_errno(errno, "cannot read %s", r->path);
 	while (rc == 0 && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		char *e;
-		rc = duet_buf_append(&b, chunk, got);
+		if (duet_buf_append(&b, chunk, got) != 0)
+			rc = duet_err_set(DUET_E_NOMEM, "out of memory reading %s", r->path);
 		while (rc == 0 && (e = memchr(b.p + done, r->sep, b.len - done)) != NULL) {
 			rc = flt_line(r, b.p + done, (size_t)(e - (b.p + done)));
 			done = (size_t)(e - b.p) + 1;
@@ -475,10 +475,12 @@ flt_read(struct flt_reader *r)
 	}
 	if (rc == 0 && ferror(fp))
 		rc = duet_err_set(DUET_E_IO, "error reading %s", r->path);
-	if (rc == 0 && b.len > 0 && duet_buf_putc(&b, '\0') == 0)
-		rc = flt_line(r, b.p, b.len - 1);
-	if (rc == DUET_E_INVAL)
-		rc = duet_err_set(DUET_E_NOMEM, "out of memory reading %s", r->path);
+	if (rc == 0 && b.len > 0) {
+		if (duet_buf_putc(&b, '\0') != 0)
+			rc = duet_err_set(DUET_E_NOMEM, "out of memory reading %s", r->path);
+		else
+			rc = flt_line(r, b.p, b.len - 1);
+	}
 	if (!is_stdin)
 		fclose(fp);
 	duet_buf_dispose(&b);
@@ -535,7 +537,7 @@ flt_file_line(struct flt_reader *r, char *line, size_t len, const char *where)
 	if (len == 0)
 		return 0;
 	if (f->nfiles + 1 >= f->capfiles) {
-		size_t ncap = f->capfiles ? f->capfiles * 2 : 64;
+		size_t ncap = f->capfiles < 32 ? 64 : f->capfiles * 2;
 		const char **v = duet_reallocarray(f->files, ncap, sizeof(*v));
 		if (v == NULL)
 			return duet_err_set(DUET_E_NOMEM, "out of memory reading %s", r->path);
@@ -633,13 +635,12 @@ duet_filter_add_files_from(struct duet_filter *f, const char *path, int raw)
 int
 duet_filter_add_exclude_if_present(struct duet_filter *f, const char *name)
 {
-	size_t len = strlen(name);
 	const char *slash = strchr(name, '/');
 	char **v;
 
 	if (f->files_from)
 		return flt_files_from_conflict();
-	if (len == 0 || (slash != NULL && slash != name + len - 1) || len == 1)
+	if (name[0] == '\0' || name[0] == '/' || (slash != NULL && slash[1] != '\0'))
 		return duet_err_set(DUET_E_USAGE, "--exclude-if-present \"%s\": want a file name "
 		    "(or a directory name ending in '/')", name);
 	v = duet_reallocarray(f->ifp, f->nifp + 2, sizeof(*v));

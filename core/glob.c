@@ -52,7 +52,13 @@ struct duet_glob {
 	size_t suffix_off; /* where in lit the suffix starts */
 	size_t suffix_len; /* bytes every match ends with */
 	int whole_literal; /* the pattern is one literal (prefix == suffix) */
-	int fast;          /* prefix/suffix byte checks are exact */
+	int last_elem;     /* unanchored and never matches '/': only the last
+	                      path element can match */
+	int match_all;     /* the pattern is "**" */
+	uint64_t last[2];  /* bytes a match can end with (bit per ASCII byte) */
+	int has_last;      /* last[] is exact (as fast) */
+	int fast;          /* prefix/suffix byte checks are exact: 1 always,
+	                      2 on ASCII paths, 0 never */
 	int anchored;      /* leading '/' */
 	int icase;
 	regex_t *re;       /* owned: the {{regexp}} form; NULL for the NFA */
@@ -152,37 +158,15 @@ bad:
 	return 1;
 }
 
-static size_t
-glob_encode(uint32_t r, char out[4])
-{
-	if (r < 0x80) {
-		out[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		out[0] = (char)(0xC0 | (r >> 6));
-		out[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		out[0] = (char)(0xE0 | (r >> 12));
-		out[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (r >> 18));
-	out[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
-}
-
+/* Case mappings; Turkish dotted and dotless i have no simple case
+ * folding (Go's (?i) keeps them apart from i and I), so they map to
+ * themselves. */
 static uint32_t
 glob_lower(uint32_t r)
 {
 	if (r < 0x80)
 		return r >= 'A' && r <= 'Z' ? r + 32 : r;
-	if (r > 0x10FFFF)
+	if (r > 0x10FFFF || r == 0x130 || r == 0x131)
 		return r;
 	return (uint32_t)utf8proc_tolower((utf8proc_int32_t)r);
 }
@@ -192,7 +176,7 @@ glob_upper(uint32_t r)
 {
 	if (r < 0x80)
 		return r >= 'a' && r <= 'z' ? r - 32 : r;
-	if (r > 0x10FFFF)
+	if (r > 0x10FFFF || r == 0x130 || r == 0x131)
 		return r;
 	return (uint32_t)utf8proc_toupper((utf8proc_int32_t)r);
 }
@@ -284,8 +268,8 @@ gb_break(struct gb *b)
 static int
 gb_literal(struct gb *b, uint32_t r)
 {
-	char u[4];
-	size_t n = glob_encode(r, u);
+	utf8proc_uint8_t u[4];
+	size_t n = (size_t)utf8proc_encode_char((utf8proc_int32_t)r, u);
 
 	if (b->ere) {
 		if (r < 0x80 && strchr(".[]()*+?{}|^$\\", (int)r) != NULL)
@@ -571,6 +555,91 @@ gb_re_named(const char *s, size_t n)
 	return 0;
 }
 
+#define GLOB_RE_MAX 20000 /* nodes a {{regexp}} may expand to */
+#define GLOB_RE_DEPTH 64  /* nested groups in a {{regexp}} */
+
+/* Length of the bracket expression at s (s[0] == '['), or n if unclosed. */
+static size_t
+gb_re_bracket(const char *s, size_t n)
+{
+	size_t k = 1, m;
+	k += k < n && s[k] == '^';
+	k += k < n && s[k] == ']';
+	for (; k < n && s[k] != ']'; k++)
+		if ((m = gb_re_named(s + k, n - k)) > 0)
+			k += m - 1;
+	return k < n ? k + 1 : n;
+}
+
+/* Parses "{n}", "{n,}" or "{n,m}" at s; 0 when it is not one. */
+static size_t
+gb_re_count(const char *s, size_t n, unsigned long *max)
+{
+	size_t k = 1;
+	unsigned long v[2] = {0, 0};
+	int part = 0, digits = 0;
+
+	for (; k < n && s[k] != '}'; k++) {
+		if (s[k] == ',' && part == 0 && digits > 0) {
+			part = 1, digits = 0;
+			v[1] = v[0] + 1; /* "{n,}": glibc makes n + 1 copies */
+		} else if (s[k] >= '0' && s[k] <= '9' && v[part] <= 100000) {
+			v[part] = (part && digits == 0 ? 0 : v[part] * 10) + (unsigned long)(s[k] - '0');
+			digits++;
+		} else {
+			return 0;
+		}
+	}
+	if (k >= n || (part == 0 && digits == 0))
+		return 0;
+	*max = v[0] > v[1] ? v[0] : v[1];
+	return k + 1;
+}
+
+/*
+ * Refuses what Go's regexp refuses and what makes the C library's regcomp
+ * or regexec blow up: a repetition of a repetition ("a++"), counts over
+ * 1000, back-references, deep nesting, and anything that would expand to
+ * more than GLOB_RE_MAX nodes.
+ */
+static int
+gb_re_check(struct gb *b, const char *s, size_t n)
+{
+	unsigned long size[GLOB_RE_DEPTH + 1] = {0}, last = 0, cnt;
+	int depth = 0, prevq = 0;
+
+	for (size_t i = 0, k; i < n; i += k) {
+		int q = 0;
+		k = 1;
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] >= '1' && s[i + 1] <= '9')
+			return gb_fail(b, "bad regexp: back-references are not supported");
+		if (s[i] == '*' || s[i] == '+' || s[i] == '?' ||
+		    (s[i] == '{' && (k = gb_re_count(s + i, n - i, &cnt)) > 0)) {
+			q = s[i] == '?' && prevq == 1 ? 2 : 1; /* "*?" is Go's lazy star */
+			if (prevq && q == 1)
+				return gb_fail(b, "bad regexp: invalid nested repetition operator");
+			if (s[i] == '{' && cnt > 1000)
+				return gb_fail(b, "bad regexp: invalid repeat count");
+			size[depth] += s[i] == '+' ? last : s[i] == '{' && cnt > 1 ? last * (cnt - 1) : 0;
+		} else if (s[i] == '(') {
+			if (depth == GLOB_RE_DEPTH)
+				return gb_fail(b, "bad regexp: nested too deeply");
+			size[++depth] = 0;
+		} else if (s[i] == ')' && depth > 0) {
+			last = size[depth--] + 1;
+			size[depth] += last;
+		} else if (s[i] != '|') {
+			k = s[i] == '[' ? gb_re_bracket(s + i, n - i) : s[i] == '\\' && i + 1 < n ? 2 : 1;
+			last = 1;
+			size[depth]++;
+		}
+		prevq = q;
+		if (size[depth] > GLOB_RE_MAX || last > GLOB_RE_MAX)
+			return gb_fail(b, "bad regexp: too large");
+	}
+	return 0;
+}
+
 /*
  * The text of a {{regexp}} for POSIX: \d and \D become bracket expressions
  * and a leading (?i) turns on REG_ICASE (for the whole pattern); the rest
@@ -634,7 +703,9 @@ gb_regexp(struct gb *b)
 	for (run = q; run < b->end && *run == '}'; run++)
 		;
 	extra = (size_t)(run - q) - 2;
-	rc = gb_ere(b, "(");
+	rc = gb_re_check(b, s, (size_t)(run - s) - 2);
+	if (rc == 0)
+		rc = gb_ere(b, "(");
 	if (rc == 0)
 		rc = gb_re_text(b, s, (size_t)(q - s));
 	while (rc == 0 && extra-- > 0)
@@ -755,6 +826,71 @@ gb_check_utf8(struct gb *b, const char *s, size_t n)
 	return 0;
 }
 
+static int glob_class_has(const struct duet_glob *g, const struct glob_class *c, uint32_t r);
+
+/*
+ * The ASCII runes a match can end with: those consumed by a step from
+ * which GI_MATCH is reached without reading more. Only kept when every
+ * such step is one ASCII rune and the pattern cannot match "". Under
+ * --ignore-case, k and s make it hold on ASCII paths only (see fast).
+ */
+static int
+gb_last_runes(struct gb *b)
+{
+	struct duet_glob *g = b->g;
+	unsigned char *end = duet_calloc(g->n, 1); /* 1: reaches GI_MATCH freely */
+	int changed = 1;
+
+	if (end == NULL)
+		return gb_nomem();
+	end[g->n - 1] = 1;
+	while (changed) {
+		changed = 0;
+		for (uint32_t i = g->n; i-- > 0;) {
+			const struct glob_insn *in = &g->prog[i];
+			unsigned char e = in->op == GI_JMP ? end[in->x]
+			    : in->op == GI_SPLIT ? (end[in->x] | end[in->y]) : end[i];
+			changed |= e != end[i];
+			end[i] = e;
+		}
+	}
+	g->has_last = !end[0];
+	for (uint32_t i = 0; g->has_last && i + 1 < g->n; i++) {
+		const struct glob_insn *in = &g->prog[i];
+		uint32_t r = in->x;
+		if (in->op == GI_JMP || in->op == GI_SPLIT || !end[i + 1])
+			continue;
+		if (in->op != GI_RUNE || r >= 0x80) {
+			g->has_last = 0;
+			break;
+		}
+		if (g->icase && (r == 'k' || r == 's'))
+			g->has_last = 2;
+		g->last[r >> 6] |= 1ull << (r & 63);
+		if (g->icase && r >= 'a' && r <= 'z')
+			g->last[(r - 32) >> 6] |= 1ull << ((r - 32) & 63);
+	}
+	duet_free(end);
+	return 0;
+}
+
+/* Notes shapes that allow a shortcut when matching. */
+static int
+gb_shape(struct gb *b)
+{
+	struct duet_glob *g = b->g;
+
+	g->last_elem = !g->anchored;
+	for (uint32_t i = 0; i < g->n; i++) {
+		const struct glob_insn *in = &g->prog[i];
+		if (in->op == GI_ANYNL || (in->op == GI_RUNE && in->x == '/') ||
+		    (in->op == GI_CLASS && glob_class_has(g, &g->classes[in->x], '/')))
+			g->last_elem = 0;
+	}
+	g->match_all = g->n == 4 && g->prog[1].op == GI_ANYNL && g->prog[0].op == GI_SPLIT;
+	return gb_last_runes(b);
+}
+
 /*
  * Ends the program and keeps the literal bytes every match must start
  * (anchored patterns) and end with, for quick rejection.
@@ -781,13 +917,21 @@ gb_finish_nfa(struct gb *b)
 	g->suffix_len = suf->len;
 	if (b->broken && suf->len > 0)
 		memcpy(g->lit + pre->len, suf->p, suf->len);
-	/* Under --ignore-case non-ASCII runes fold onto i, k and s, so bytes
-	 * decide only for literals without those or any non-ASCII. */
+	rc = gb_shape(b);
+	if (rc != 0)
+		return rc;
+	/* Under --ignore-case two non-ASCII runes fold onto ASCII letters
+	 * (U+017F onto s, U+212A onto k), so bytes decide only for ASCII
+	 * literals, and with k or s in them only on ASCII paths. */
 	g->fast = 1;
 	for (size_t i = 0; g->icase && i < pre->len + (b->broken ? suf->len : 0); i++) {
 		unsigned char c = (unsigned char)g->lit[i];
-		if (c >= 0x80 || strchr("iIkKsS", c) != NULL)
+		if (c >= 0x80) {
 			g->fast = 0;
+			break;
+		}
+		if (strchr("kKsS", c) != NULL)
+			g->fast = 2;
 	}
 	return 0;
 }
@@ -964,14 +1108,18 @@ glob_in(const struct duet_glob *g, const struct glob_class *c, uint32_t r)
 	return 0;
 }
 
+/* Class membership; under --ignore-case the rune's case partners count
+ * too (as in Go, the class is folded before it is negated). */
 static int
 glob_class_has(const struct duet_glob *g, const struct glob_class *c, uint32_t r)
 {
 	int m = glob_in(g, c, r);
 	if (!m && g->icase && r <= 0x10FFFF) {
-		uint32_t lo = glob_lower(r), up = glob_upper(r), f = glob_lower(up);
-		m = (lo != r && glob_in(g, c, lo)) || (up != r && glob_in(g, c, up)) ||
-		    (f != r && f != lo && glob_in(g, c, f));
+		uint32_t v[4] = {glob_lower(r), glob_upper(r), 0, 0};
+		v[2] = glob_lower(v[1]);
+		v[3] = glob_upper(v[0]);
+		for (int i = 0; i < 4 && !m; i++)
+			m = v[i] != r && glob_in(g, c, v[i]);
 	}
 	return m != (int)c->neg;
 }
@@ -995,7 +1143,7 @@ glob_take(const struct duet_glob *g, const struct glob_insn *in, uint32_t r, uin
 
 /* Thompson simulation over path[0..len) plus an optional final '/'. */
 static int
-glob_nfa(const struct duet_glob *g, const unsigned char *s, size_t len, int dir)
+glob_nfa(const struct duet_glob *g, const unsigned char *s, size_t len, int dir, int anchored)
 {
 	struct glob_list la, lb, *cl = &la, *nl = &lb, *tmp;
 	uint16_t stk[DUET_GLOB_MAX_INSNS];
@@ -1008,7 +1156,7 @@ glob_nfa(const struct duet_glob *g, const unsigned char *s, size_t len, int dir)
 		size_t w = 1;
 		if (cl->n == 0) { /* no thread left: resume after the next '/' */
 			const unsigned char *q;
-			if (g->anchored)
+			if (anchored)
 				return 0;
 			q = pos < len ? memchr(s + pos, '/', len - pos) : NULL;
 			if (q == NULL && !dir)
@@ -1026,7 +1174,7 @@ glob_nfa(const struct duet_glob *g, const unsigned char *s, size_t len, int dir)
 		for (uint32_t i = 0; i < cl->n; i++)
 			if (glob_take(g, &g->prog[cl->pc[i]], r, g->icase ? glob_fold(r) : r))
 				glob_add(g, nl, stk, cl->pc[i] + 1u);
-		if (!g->anchored && r == '/')
+		if (!anchored && r == '/')
 			glob_add(g, nl, stk, 0);
 		tmp = cl, cl = nl, nl = tmp;
 		pos += w;
@@ -1058,13 +1206,28 @@ glob_bytes(const struct duet_glob *g, const char *lit, size_t n, const char *pat
 	return 1;
 }
 
-/* Answers from the literal prefix and suffix alone: -1 when undecided. */
+static int
+glob_is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Answers from the last byte, literal prefix and suffix: -1 if undecided. */
 static int
 glob_quick(const struct duet_glob *g, const char *path, size_t len, int dir)
 {
 	size_t total = len + (dir != 0), n = g->suffix_len;
+	int ascii = (g->fast == 2 || g->has_last == 2) ? glob_is_ascii(path, len) : 0;
 
-	if (!g->fast)
+	if (g->has_last == 1 || (g->has_last == 2 && ascii)) {
+		unsigned char c = len > 0 && !dir ? (unsigned char)path[len - 1] : '/';
+		if (total == 0 || c >= 0x80 || !(g->last[c >> 6] & (1ull << (c & 63))))
+			return 0;
+	}
+	if (g->fast == 0 || (g->fast == 2 && !ascii))
 		return -1;
 	if (total < n || !glob_bytes(g, g->lit + g->suffix_off, n, path, len, total - n))
 		return 0;
@@ -1110,5 +1273,24 @@ duet_glob_match(const struct duet_glob *g, const char *path, size_t len, int dir
 	q = glob_quick(g, path, len, dir);
 	if (q >= 0)
 		return q;
-	return glob_nfa(g, (const unsigned char *)path, len, dir);
+	if (g->match_all || g->last_elem) {
+		/* An unanchored pattern of either kind can only match after the
+		 * last '/' (in "path/" that is the empty string). */
+		const char *t = path;
+		size_t tn = len;
+		if (!g->anchored && dir) {
+			t = path + len;
+			tn = 0;
+		}
+		for (size_t i = tn; !g->anchored && i-- > 0;)
+			if (path[i] == '/') {
+				t = path + i + 1;
+				tn = len - i - 1;
+				break;
+			}
+		if (g->match_all) /* Go's ".*" stops at a newline */
+			return tn == 0 || memchr(t, '\n', tn) == NULL;
+		return glob_nfa(g, (const unsigned char *)t, tn, 0, 1);
+	}
+	return glob_nfa(g, (const unsigned char *)path, len, dir, g->anchored);
 }

@@ -68,7 +68,8 @@ walk_base(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* 1 when a child of the current directory names an --exclude-if-present file. */
+/* 1 when a child of the current directory is an --exclude-if-present
+ * marker: a file of that name, or with "NAME/" a directory of that name. */
 static int
 walk_has_marker(const struct walk_worker *ww)
 {
@@ -76,11 +77,18 @@ walk_has_marker(const struct walk_worker *ww)
 	if (ww->w->o->filter == NULL)
 		return 0;
 	names = duet_filter_if_present(ww->w->o->filter);
-	for (; names != NULL && *names != NULL; names++)
-		for (size_t i = 0; i < ww->cur.n; i++)
-			if (ww->cur.v[i].type == DUET_T_FILE &&
-			    strcmp(walk_base(ww->cur.v[i].path), *names) == 0)
+	for (; names != NULL && *names != NULL; names++) {
+		size_t nl = strlen(*names);
+		int dir = nl > 1 && (*names)[nl - 1] == '/';
+		if (dir)
+			nl--;
+		for (size_t i = 0; i < ww->cur.n; i++) {
+			const char *base = walk_base(ww->cur.v[i].path);
+			if (ww->cur.v[i].type == (dir ? DUET_T_DIR : DUET_T_FILE) &&
+			    strlen(base) == nl && strncmp(base, *names, nl) == 0)
 				return 1;
+		}
+	}
 	return 0;
 }
 

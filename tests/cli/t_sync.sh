@@ -176,4 +176,31 @@ expect_grep "-i q says why it stopped" "quit was chosen" it.out
 (cd it && printf 'a\n' | script -qfec "$D sync -i src dst" /dev/null >../it.out 2>&1)
 check "-i a: yes to all" test -f it/dst/b -a ! -e it/dst/z
 
+# --- filter flags on a real sync
+rm -rf fsrc; mkdir -p fsrc
+mkfile fsrc/a.jpg "a"; mkfile fsrc/b.txt "b"; mkfile fsrc/d1/c.jpg "c"; mkfile fsrc/d1/d2/e.JPG "e"
+mkfile fsrc/skip/.ignore ""; mkfile fsrc/skip/f.jpg "f"; mkfile fsrc/skipd/.git/x "x"; mkfile fsrc/skipd/g.jpg "g"
+mkfile fsrc/big.bin "$(head -c 5000 /dev/zero | tr '\0' z)"
+touch -d "2001-01-01" fsrc/b.txt
+lsf() { (cd "$1" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' '); }
+expect_rc "--include" 0 "$D" sync fsrc f1 --include "*.jpg"
+expect_eq "--include picks jpgs" "a.jpg d1/c.jpg skip/f.jpg skipd/g.jpg " "$(lsf f1)"
+expect_rc "--include --ignore-case" 0 "$D" sync fsrc f2 --include "*.jpg" --ignore-case
+expect_eq "--ignore-case matches .JPG" "a.jpg d1/c.jpg d1/d2/e.JPG skip/f.jpg skipd/g.jpg " "$(lsf f2)"
+expect_rc "--exclude-if-present file and dir" 0 "$D" sync fsrc f3 --exclude-if-present .ignore --exclude-if-present .git/
+expect_eq "marked dirs excluded" "a.jpg b.txt big.bin d1/c.jpg d1/d2/e.JPG " "$(lsf f3)"
+expect_rc "--max-depth 1" 0 "$D" sync fsrc f4 --max-depth 1
+expect_eq "--max-depth 1 top files only" "a.jpg b.txt big.bin " "$(lsf f4)"
+expect_rc "--min-size 4K" 0 "$D" sync fsrc f5 --min-size 4K
+expect_eq "--min-size keeps the big file" "big.bin " "$(lsf f5)"
+expect_rc "--max-age 1y" 0 "$D" sync fsrc f6 --max-age 1y --exclude "skip*/**"
+check "--max-age drops the old file" test ! -e f6/b.txt -a -e f6/a.jpg
+printf 'a.jpg\nd1/d2/e.JPG\n' >list.txt
+expect_rc "--files-from" 0 "$D" sync fsrc f7 --files-from list.txt
+expect_eq "--files-from copies just those" "a.jpg d1/d2/e.JPG " "$(lsf f7)"
+printf -- '- skip*/**\n+ *.jpg\n- *\n' >rules.txt
+expect_rc "--filter-from" 0 "$D" sync fsrc f8 --filter-from rules.txt
+expect_eq "--filter-from applied in order" "a.jpg d1/c.jpg " "$(lsf f8)"
+expect_rc "min-age above max-age is refused" 2 "$D" sync fsrc f9 --min-age 2d --max-age 1d
+
 done_testing

@@ -454,6 +454,22 @@ test_rule_file_syntax(void **state)
 	duet_filter_free(f);
 	rm(p);
 
+	/* Unicode white space is trimmed too, but not a byte that only looks
+	 * like the start of one */
+	p = tmp_text("\xc2\xa0- nbsp\xe3\x80\x80\n");
+	f = mk();
+	assert_int_equal(duet_filter_add_file(f, DUET_FILTER_RULE, p), 0);
+	assert_int_equal(fl(f, "nbsp"), 0);
+	assert_int_equal(fl(f, "x"), 1);
+	duet_filter_free(f);
+	rm(p);
+	p = tmp_text("- x\xe2\x80" "a\n");
+	f = mk();
+	assert_int_equal(duet_filter_add_file(f, DUET_FILTER_RULE, p), DUET_E_USAGE);
+	assert_non_null(strstr(duet_err_msg(), "invalid UTF-8"));
+	duet_filter_free(f);
+	rm(p);
+
 	p = tmp_text("- /dir/tmp/** # note\n+ **\n");
 	f = mk();
 	assert_int_equal(duet_filter_add_file(f, DUET_FILTER_RULE, p), 0);
@@ -767,10 +783,13 @@ test_exclude_if_present(void **state)
 	assert_int_equal(duet_filter_add_exclude_if_present(f, ""), DUET_E_USAGE);
 	assert_int_equal(duet_filter_add_exclude_if_present(f, "a/b"), DUET_E_USAGE);
 	assert_int_equal(duet_filter_add_exclude_if_present(f, "/"), DUET_E_USAGE);
+	assert_int_equal(duet_filter_add_exclude_if_present(f, "/x"), DUET_E_USAGE);
+	assert_int_equal(duet_filter_add_exclude_if_present(f, "x"), 0);
 	v = duet_filter_if_present(f);
 	assert_string_equal(v[0], ".ignore");
 	assert_string_equal(v[1], "dir3/");
-	assert_null(v[2]);
+	assert_string_equal(v[2], "x");
+	assert_null(v[3]);
 	assert_int_equal(duet_filter_active(f), 1);
 	duet_filter_free(f);
 }
@@ -783,8 +802,12 @@ test_runes_and_bytes(void **state)
 	struct duet_filter *f = mk();
 	(void)state;
 	add(f, DUET_FILTER_EXCLUDE, "/**");
+	add(f, DUET_FILTER_EXCLUDE, "/a/**x");
 	assert_int_equal(fl(f, "a/b"), 0);
 	assert_int_equal(fl(f, "a\nb"), 1); /* Go's ".*" stops at newlines */
+	assert_int_equal(fl(f, "b/a/\nx"), 1);
+	assert_int_equal(fl(f, "a/\nx"), 1);
+	assert_int_equal(fl(f, "a/\n/x"), 1);
 	duet_filter_free(f);
 
 	f = mk();
@@ -824,6 +847,30 @@ test_long_patterns_and_paths(void **state)
 	path[sizeof(path) - 2] = 'x';
 	assert_int_equal(fl(f, path), 0);
 	duet_filter_free(f);
+}
+
+/* Queries on plain globs never allocate (the walker calls them per file). */
+static void
+test_queries_do_not_allocate(void **state)
+{
+	char *p = tmp_text("- *.{bak,tmp}\n- node_modules/\n+ /src/**/*.c\n+ [Dd]ocs/**\n- **\n");
+	struct duet_filter *f = mk();
+	long before;
+	int n = 0;
+	(void)state;
+	duet_filter_set_ignore_case(f, 1);
+	assert_int_equal(duet_filter_add_file(f, DUET_FILTER_RULE, p), 0);
+	before = duet_alloc_count();
+	n += fl(f, "src/a/b/x.c");
+	n += fl(f, "Docs/\xc3\xa9t\xc3\xa9.txt");
+	n += fl(f, "x/node_modules/y");
+	n += fl(f, "a.bak");
+	n += duet_filter_dir(f, "src/deep/er");
+	n += duet_filter_dir(f, "other");
+	assert_int_equal(duet_alloc_count(), before);
+	assert_int_equal(n, 3);
+	duet_filter_free(f);
+	rm(p);
 }
 
 /* The NFA and the POSIX-regex translation must agree on plain globs. */
@@ -937,6 +984,7 @@ main(void)
 		cmocka_unit_test(test_exclude_if_present),
 		cmocka_unit_test(test_runes_and_bytes),
 		cmocka_unit_test(test_long_patterns_and_paths),
+		cmocka_unit_test(test_queries_do_not_allocate),
 		cmocka_unit_test(test_nfa_agrees_with_regex),
 		cmocka_unit_test(test_alloc_failures),
 	};
