@@ -61,7 +61,7 @@ chmod 755 perm/src
 mkdir -p full small
 head -c 2000000 /dev/urandom >full/big; mkfile full/tiny "t"
 if mount -t tmpfs -o size=1m tmpfs small 2>/dev/null; then
-	expect_rc "disk full fails" 1 "$D" copy full small --retries 1 --low-level-retries 1
+	expect_rc "disk full fails" 1 "$D" copy full small --retries 1 --low-level-retries 1 --transfers 1 --order-by size,ascending
 	expect_grep "says no space" "No space left on device" "$T/err"
 	check "no partial file left" test -z "$(find small -name '*partial*' -o -name big)"
 	check "small file still copied" test -f small/tiny
