@@ -7,6 +7,7 @@
  * reported in path order, so the output does not depend on timing.
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,11 +20,6 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/log.h"
-
-int cmd_check(struct cli_opts *o);
-int cmd_hashsum(struct cli_opts *o);
-int cmd_md5sum(struct cli_opts *o);
-int cmd_sha1sum(struct cli_opts *o);
 
 #define SUM_MAX_BYTES ((size_t)1 << 30) /* a SUM file larger than this is refused */
 

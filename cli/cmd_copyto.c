@@ -3,6 +3,7 @@
  * (a directory source behaves as copy/move).
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,6 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/remote.h"
-
-int cmd_copy(struct cli_opts *o);
-int cmd_move(struct cli_opts *o);
-int cmd_copyto(struct cli_opts *o);
-int cmd_moveto(struct cli_opts *o);
 
 /* Splits "remote:dir/name" or "/dir/name" into parent spec and name. */
 static int

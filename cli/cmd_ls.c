@@ -6,6 +6,7 @@
  * directory's entries by name) and formats them on stdout. Times are local.
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -20,13 +21,6 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/log.h"
-
-int cmd_ls(struct cli_opts *o);
-int cmd_lsl(struct cli_opts *o);
-int cmd_lsd(struct cli_opts *o);
-int cmd_lsf(struct cli_opts *o);
-int cmd_lsjson(struct cli_opts *o);
-int cmd_size(struct cli_opts *o);
 
 /* One listing command's state. */
 struct ls_run {

@@ -6,6 +6,7 @@
  * a parallel loop, hashing one path, and rclone's name for an fs.
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,15 +22,6 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/remote.h"
-
-int cmd_mkdir(struct cli_opts *o);
-int cmd_rmdir(struct cli_opts *o);
-int cmd_rmdirs(struct cli_opts *o);
-int cmd_delete(struct cli_opts *o);
-int cmd_deletefile(struct cli_opts *o);
-int cmd_purge(struct cli_opts *o);
-int cmd_touch(struct cli_opts *o);
-int cmd_cat(struct cli_opts *o);
 
 /* ---- shared helpers ---- */
 

@@ -3,6 +3,7 @@
  * moveto (one file to a named file). All go through core's engine.
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -282,12 +283,6 @@ run_transfer(struct cli_opts *o, enum duet_xfer_mode mode)
 	xcmd_dispose(&c);
 	return ec;
 }
-
-int cmd_sync(struct cli_opts *o);
-int cmd_copy(struct cli_opts *o);
-int cmd_move(struct cli_opts *o);
-int cmd_copyto(struct cli_opts *o);
-int cmd_moveto(struct cli_opts *o);
 
 int
 cmd_sync(struct cli_opts *o)

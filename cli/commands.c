@@ -2,6 +2,7 @@
  * commands.c: the command table, `help` and `version`.
  */
 #include "cli.h"
+#include "cmds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,29 +12,6 @@
 #include <lmdb.h>
 #include <openssl/opensslv.h>
 
-int cmd_sync(struct cli_opts *o);
-int cmd_copy(struct cli_opts *o);
-int cmd_move(struct cli_opts *o);
-int cmd_copyto(struct cli_opts *o);
-int cmd_moveto(struct cli_opts *o);
-int cmd_ls(struct cli_opts *o);
-int cmd_lsl(struct cli_opts *o);
-int cmd_lsd(struct cli_opts *o);
-int cmd_lsf(struct cli_opts *o);
-int cmd_lsjson(struct cli_opts *o);
-int cmd_size(struct cli_opts *o);
-int cmd_check(struct cli_opts *o);
-int cmd_hashsum(struct cli_opts *o);
-int cmd_md5sum(struct cli_opts *o);
-int cmd_sha1sum(struct cli_opts *o);
-int cmd_mkdir(struct cli_opts *o);
-int cmd_rmdir(struct cli_opts *o);
-int cmd_rmdirs(struct cli_opts *o);
-int cmd_delete(struct cli_opts *o);
-int cmd_deletefile(struct cli_opts *o);
-int cmd_purge(struct cli_opts *o);
-int cmd_touch(struct cli_opts *o);
-int cmd_cat(struct cli_opts *o);
 static int cmd_help(struct cli_opts *o);
 static int cmd_version(struct cli_opts *o);
 

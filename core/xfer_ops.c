@@ -116,44 +116,99 @@ xfer_backup_name(const struct duet_xfer_opts *o, const char *path)
 	return out;
 }
 
-/* Copies path of `from` into `to` at dst through a stream (fallback). */
+/* What one stream copy should do besides moving bytes. */
+struct xpipe {
+	atomic_llong *progress;       /* bytes are added here, or NULL */
+	int64_t limit;                /* --max-transfer HARD cut-off, or -1 */
+	unsigned hash_mask;           /* kinds to hash while streaming, or 0 */
+	const struct duet_hashes *expect; /* listed source hashes, or NULL */
+	int64_t size;                 /* bytes the source should have, or -1 */
+};
+
+/* Moves bytes from rs to ws, through the kernel when nothing needs to see
+ * them. Returns bytes moved or a negative code. */
+static int64_t
+xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *p,
+    struct duet_hasher *hs)
+{
+	char *buf = xfer_tls_buf;
+	int64_t n = 0;
+	int rc;
+
+	if (hs == NULL && rs->fd >= 0 && ws->fd >= 0 && p->limit < 0)
+		return duet_copy_fd(rs->fd, ws->fd, p->progress);
+	if (buf == NULL)
+		return duet_err_set(DUET_E_NOMEM, "out of memory");
+	for (;;) {
+		ssize_t r = rs->ops->read(rs, buf, XFER_BUF);
+		if (r <= 0)
+			return r < 0 ? r : n;
+		if (hs != NULL)
+			duet_hasher_update(hs, buf, (size_t)r);
+		if ((rc = ws->ops->write(ws, buf, (size_t)r)) != 0)
+			return rc;
+		n += r;
+		if (p->progress != NULL && atomic_fetch_add(p->progress, r) + r > p->limit &&
+		    p->limit >= 0)
+			return duet_err_set(DUET_E_MAXTRANSFER, "max transfer limit reached");
+	}
+}
+
+/* Copies path of `from` to dst of `to` (write stream, commit with mtime).
+ * With p->hash_mask, *h receives the digests of the bytes; bytes that do
+ * not match p->expect never become visible (checked before the commit).
+ * *copied (may be NULL) receives the bytes moved. */
 static int
-xfer_stream_plain(struct duet_fs *from, const char *path, struct duet_fs *to,
-    const char *dst, int64_t mtime)
+xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char *dst,
+    int64_t mtime, const struct xpipe *p, struct duet_hashes *h, int64_t *copied)
 {
 	struct duet_rstream *rs = NULL;
 	struct duet_wstream *ws = NULL;
-	char *buf = NULL;
-	int rc;
+	struct duet_hasher *hs = NULL;
+	int64_t n = 0;
+	int rc, k;
 
 	if ((rc = from->ops->open_read(from, path, 0, &rs)) != 0)
 		goto out;
-	if ((rc = to->ops->open_write(to, dst, rs->size, &ws)) != 0)
+	if ((rc = to->ops->open_write(to, dst, p->size >= 0 ? p->size : rs->size, &ws)) != 0)
 		goto out;
-	if (rs->fd >= 0 && ws->fd >= 0) {
-		int64_t n = duet_copy_fd(rs->fd, ws->fd, NULL);
-		rc = n < 0 ? (int)n : 0;
-	} else if ((buf = duet_malloc(XFER_BUF)) == NULL) {
-		rc = duet_err_set(DUET_E_NOMEM, "out of memory");
-	} else {
-		ssize_t n;
-		while ((n = rs->ops->read(rs, buf, XFER_BUF)) > 0)
-			if ((rc = ws->ops->write(ws, buf, (size_t)n)) != 0)
-				break;
-		if (n < 0)
-			rc = (int)n;
+	if (p->hash_mask && (rc = duet_hasher_new(p->hash_mask, &hs)) != 0)
+		goto out;
+	n = xfer_pump(rs, ws, p, hs);
+	rc = n < 0 ? (int)n : 0;
+	if (rc == 0 && p->size >= 0 && n != p->size)
+		rc = duet_err_set(DUET_E_CHANGED,
+		    "source changed during copy: expected %" PRId64 " bytes, read %" PRId64, p->size, n);
+	if (rc == 0 && hs != NULL) {
+		duet_hasher_final(hs, h);
+		k = duet_hash_first(p->hash_mask);
+		if (p->expect && (p->expect->mask & h->mask & DUET_HASH_BIT(k)) &&
+		    !duet_hash_equal(p->expect, h, (enum duet_hash_kind)k))
+			rc = duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hash differs from source",
+			    duet_hash_name((enum duet_hash_kind)k));
 	}
 	if (rc == 0) {
 		rc = ws->ops->commit(ws, mtime);
 		ws = NULL;
 	}
 out:
+	if (copied != NULL)
+		*copied = n > 0 ? n : 0;
 	if (ws != NULL)
 		ws->ops->abort(ws);
 	if (rs != NULL)
 		rs->ops->close(rs);
-	duet_free(buf);
+	duet_hasher_free(hs);
 	return rc;
+}
+
+/* A plain copy between two fs (backups across roots, --copy-dest). */
+static int
+xfer_stream_plain(struct duet_fs *from, const char *path, struct duet_fs *to,
+    const char *dst, int64_t mtime)
+{
+	struct xpipe p = {NULL, -1, 0, NULL, -1};
+	return xfer_pipe(from, path, to, dst, mtime, &p, NULL, NULL);
 }
 
 /* Moves dst's version of path to the backup location before it is
@@ -199,71 +254,13 @@ static int
 xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
     struct duet_hashes *h, int64_t *copied)
 {
-	struct duet_rstream *rs = NULL;
-	struct duet_wstream *ws = NULL;
-	struct duet_hasher *hs = NULL;
-	char *buf = xfer_tls_buf;
-	int64_t n = 0;
-	int rc, verify = xr->verify;
-
-	if ((rc = xr->src->ops->open_read(xr->src, s->path, 0, &rs)) != 0)
-		goto out;
-	if ((rc = xr->dst->ops->open_write(xr->dst, dst_path, s->size, &ws)) != 0)
-		goto out;
-	if (verify && (rc = duet_hasher_new(DUET_HASH_BIT(xr->hash_kind), &hs)) != 0)
-		goto out;
-	if (hs == NULL && rs->fd >= 0 && ws->fd >= 0 && xr->o->max_transfer < 0) {
-		n = duet_copy_fd(rs->fd, ws->fd, &xr->st->bytes);
-		rc = n < 0 ? (int)n : 0;
-	} else {
-		if (buf == NULL) {
-			rc = duet_err_set(DUET_E_NOMEM, "out of memory");
-			goto out;
-		}
-		for (;;) {
-			ssize_t r = rs->ops->read(rs, buf, XFER_BUF);
-			if (r <= 0) {
-				rc = (int)r;
-				break;
-			}
-			if (hs != NULL)
-				duet_hasher_update(hs, buf, (size_t)r);
-			if ((rc = ws->ops->write(ws, buf, (size_t)r)) != 0)
-				break;
-			n += r;
-			atomic_fetch_add(&xr->st->bytes, r);
-			if (xr->o->max_transfer >= 0 && xr->o->cutoff == DUET_CUTOFF_HARD &&
-			    atomic_load(&xr->st->bytes) > xr->o->max_transfer) {
-				rc = duet_err_set(DUET_E_MAXTRANSFER, "max transfer limit reached");
-				break;
-			}
-		}
-	}
-	if (rc == 0 && s->size >= 0 && n != s->size)
-		rc = duet_err_set(DUET_E_CHANGED,
-		    "source changed during copy: expected %" PRId64 " bytes, read %" PRId64,
-		    s->size, n);
-	/* Bytes that do not match the source's listed hash never become
-	 * visible: the check comes before the commit. */
-	if (rc == 0 && hs != NULL) {
-		duet_hasher_final(hs, h);
-		if (s->hashes && (s->hashes->mask & h->mask) &&
-		    !duet_hash_equal(s->hashes, h, (enum duet_hash_kind)xr->hash_kind))
-			rc = duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hash differs from source",
-			    duet_hash_name((enum duet_hash_kind)xr->hash_kind));
-	}
-	if (rc == 0) {
-		rc = ws->ops->commit(ws, s->mtime);
-		ws = NULL;
-	}
-	*copied = n;
-out:
-	if (ws != NULL)
-		ws->ops->abort(ws);
-	if (rs != NULL)
-		rs->ops->close(rs);
-	duet_hasher_free(hs);
-	return rc;
+	struct xpipe p;
+	p.progress = &xr->st->bytes;
+	p.limit = xr->o->cutoff == DUET_CUTOFF_HARD ? xr->o->max_transfer : -1;
+	p.hash_mask = xr->verify ? DUET_HASH_BIT(xr->hash_kind) : 0;
+	p.expect = s->hashes;
+	p.size = s->size;
+	return xfer_pipe(xr->src, s->path, xr->dst, dst_path, s->mtime, &p, h, copied);
 }
 
 /* Post-copy check: the destination's hash must equal the streamed one. */
