@@ -164,6 +164,8 @@ xplan_both(struct xrun *xr, struct xplan *p, const struct duet_entry *s,
 		return 0;
 	need = duet_xfer_need(xr->o, s, d, xr->window, xr->hash_kind >= 0);
 	if (need == DUET_NEED_NONE) {
+		if (duet_log_enabled(DUET_LOG_DEBUG))
+			duet_logo(DUET_LOG_DEBUG, s->path, "Unchanged skipping");
 		/* Equal: a job only when someone must hear of it. */
 		if (xr->o->mode == DUET_XFER_MOVE || xr->o->on_item != NULL)
 			return xjobs_push(&p->checks, &j);

@@ -203,4 +203,44 @@ expect_rc "--filter-from" 0 "$D" sync fsrc f8 --filter-from rules.txt
 expect_eq "--filter-from applied in order" "a.jpg d1/c.jpg " "$(lsf f8)"
 expect_rc "min-age above max-age is refused" 2 "$D" sync fsrc f9 --min-age 2d --max-age 1d
 
+# --- more comparison and traversal flags
+rm -rf cs cd; mkdir -p cs cd
+mkfile cs/t.txt "same" "2020-01-01 00:00:00"; mkfile cd/t.txt "same" "2020-01-01 00:00:05"
+expect_rc "--no-update-modtime" 0 "$D" copy cs cd --no-update-modtime -v
+expect_no_grep "--no-update-modtime leaves the time" "Updated modification time" "$T/err"
+expect_eq "dst time unchanged" "$(date -d '2020-01-01 00:00:05' +%s)" "$(stat -c %Y cd/t.txt)"
+expect_rc "--modify-window 10s treats 5s apart as equal" 0 "$D" copy cs cd --modify-window 10s -v
+expect_no_grep "window: nothing done" "t.txt:" "$T/err"
+mkfile cs/t.txt "same!" "2020-01-01 00:00:05"
+expect_rc "--ignore-size compares time only" 0 "$D" copy cs cd --ignore-size -v
+expect_eq "--ignore-size: equal times, not copied" "same" "$(cat cd/t.txt)"
+mkfile cs/n.txt "nt"
+expect_rc "--no-traverse" 0 "$D" copy cs cd --no-traverse -v
+expect_grep "--no-traverse still copies new files" "n.txt: Copied (new)" "$T/err"
+expect_grep "--no-traverse still sees changes" "t.txt: Copied (replaced existing)" "$T/err"
+expect_rc "--no-traverse no-change" 0 "$D" copy cs cd --no-traverse -v
+expect_grep "--no-traverse looks each file up" "Transferred: *0 / 0" "$T/err"
+expect_rc "--no-check-dest copies regardless" 0 "$D" copy cs cd --no-check-dest -v
+expect_grep "--no-check-dest copied" "Copied" "$T/err"
+
+# --- --order-by decides the transfer order; --retries repeats the run
+rm -rf ob; mkdir -p ob; mkfile ob/s1 "1"; mkfile ob/s333 "333"; mkfile ob/s22 "22"
+expect_rc "--order-by size,descending" 0 "$D" copy ob obd --order-by size,descending --transfers 1 -v
+expect_eq "largest first" "s333 s22 s1" "$(grep -o 's[0-9]*: Copied' "$T/err" | cut -d: -f1 | tr '\n' ' ' | sed 's/ $//')"
+mkfile imm/src/f "aa" "2020-01-01"; mkfile imm/dst/f "bb" "2021-01-01"
+expect_rc "--retries 2 on a failing run" 1 "$D" copy imm/src imm/dst --immutable --retries 2
+expect_grep "first attempt reported" "Attempt 1/2 failed with 1 errors" "$T/err"
+expect_grep "second attempt reported" "Attempt 2/2 failed with 1 errors" "$T/err"
+expect_rc "--log-level DEBUG" 0 "$D" sync src dst --log-level DEBUG
+expect_grep "--log-level DEBUG shows DEBUG" "DEBUG : a.txt: Unchanged skipping" "$T/err"
+expect_rc "--log-level bad" 2 "$D" sync src dst --log-level LOUD
+
+# --- delete modes differ when transfers stop early
+rm -rf dmo dmd; mkdir -p dmo; head -c 3000000 /dev/urandom >dmo/big1; head -c 3000000 /dev/urandom >dmo/big2
+mkdir -p dmd; mkfile dmd/old "o"
+expect_rc "--delete-after with a cut-off" 8 "$D" sync dmo dmd --max-transfer 1M --transfers 1
+check "--delete-after: nothing deleted after the cut-off" test -e dmd/old
+expect_rc "--delete-before with a cut-off" 8 "$D" sync dmo dmd --max-transfer 1M --transfers 1 --delete-before
+check "--delete-before: deleted before the cut-off" test ! -e dmd/old
+
 done_testing
