@@ -636,9 +636,20 @@ local_close(struct duet_fs *dfs)
 
 	if (fs == NULL)
 		return;
+	/* Commits never flushed are discarded, never made visible. */
+	while (fs->pending != NULL) {
+		struct lfs_pending *q = fs->pending;
+		fs->pending = q->next;
+		if (q->tmp[0] != '\0')
+			unlinkat(q->dfd, q->tmp, 0);
+		lfs_close(fs, q->dfd);
+		duet_free(q);
+	}
 	if ((fd = atomic_load(&fs->rootfd)) >= 0)
 		close(fd);
 	pthread_mutex_destroy(&fs->mu);
+	pthread_mutex_destroy(&fs->pmu);
+	pthread_mutex_destroy(&fs->flush_mu);
 	duet_free(fs->dir);
 	duet_free(fs->suffix);
 	duet_fs_dispose(&fs->base);
@@ -661,6 +672,8 @@ local_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct due
 	}
 	atomic_init(&fs->rootfd, -1);
 	pthread_mutex_init(&fs->mu, NULL);
+	pthread_mutex_init(&fs->pmu, NULL);
+	pthread_mutex_init(&fs->flush_mu, NULL);
 	if ((rc = duet_fs_init(&fs->base, &duet_local_backend, abs, r->path)) != 0) {
 		duet_free(abs);
 		goto out;
@@ -706,6 +719,7 @@ const struct duet_backend duet_local_backend = {
     .stat = local_stat,
     .open_read = local_open_read,
     .open_write = local_open_write,
+    .flush = local_flush,
     .mkdir = local_mkdir,
     .rmdir = local_rmdir,
     .remove = local_remove,

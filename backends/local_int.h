@@ -41,6 +41,20 @@ struct local_fs {
 	int no_fsync;     /* skip fsync at commit */
 	int root_is_link; /* the root named a file through a symlink */
 	char *suffix;     /* partial suffix of temp names; owned */
+	pthread_mutex_t pmu;          /* guards pending */
+	pthread_mutex_t flush_mu;     /* one flush at a time */
+	struct lfs_pending *pending;  /* queued commits, newest first; owned */
+};
+
+/* A commit queued by commit_later: data written and closed under `tmp`,
+ * renamed to `final` by the next flush, after one syncfs for the batch. */
+struct lfs_pending {
+	struct lfs_pending *next;
+	int dfd;                  /* parent directory; owned unless the root */
+	void *tag;                /* the caller's, handed back to done() */
+	char tmp[NAME_MAX + 1];   /* "" when already final (inplace, links) */
+	char final[NAME_MAX + 1];
+	char path[];              /* relative path, for messages */
 };
 
 /* A read stream: an fd on a file, or a stored symlink's target in memory. */
@@ -94,6 +108,8 @@ ssize_t lfs_read(struct duet_rstream *s, void *buf, size_t n);
 int local_open_read(struct duet_fs *fs, const char *path, int64_t offset,
                     struct duet_rstream **out);
 int local_open_write(struct duet_fs *fs, const char *path, int64_t size, struct duet_wstream **out);
+/* Group commit: renames every queued commit after one syncfs. */
+int local_flush(struct duet_fs *fs, duet_flush_fn done, void *ctx);
 int local_mkdir(struct duet_fs *fs, const char *dir);
 int local_rmdir(struct duet_fs *fs, const char *dir);
 int local_remove(struct duet_fs *fs, const char *path);

@@ -370,6 +370,103 @@ out:
 	return rc;
 }
 
+/* Queues a finished temp file for the next flush: the mtime is set and
+ * the fd closed now; syncfs and the rename come with the batch. Inplace
+ * writes and symlinks commit at once and are queued as already final. */
+static int
+lfs_commit_later(struct duet_wstream *ds, int64_t mtime, void *tag)
+{
+	struct lfs_wstream *s = (struct lfs_wstream *)ds;
+	struct local_fs *fs = s->fs;
+	size_t pl = strlen(s->path);
+	struct lfs_pending *q = duet_calloc(1, sizeof(*q) + pl + 1);
+	struct timespec ts[2];
+	int rc = s->err, fd = s->base.fd;
+
+	if (q == NULL) {
+		rc = duet_err_set(DUET_E_NOMEM, "local: out of memory committing %s", s->path);
+		lfs_wfree(s);
+		return rc;
+	}
+	memcpy(q->path, s->path, pl + 1);
+	if (rc != 0 || s->islink || fs->inplace) {
+		if ((rc = lfs_commit(ds, mtime)) != 0) {
+			duet_free(q);
+			return rc;
+		}
+		q->dfd = -1;
+	} else {
+		lfs_times(mtime, ts);
+		if (mtime != 0 && futimens(fd, ts) != 0)
+			rc = lfs_err(fs, errno, "set modification time", s->path, -1);
+		s->base.fd = -1;
+		if (close(fd) != 0 && rc == 0)
+			rc = lfs_err(fs, errno, "close", s->path, -1);
+		if (rc != 0) {
+			duet_free(q);
+			lfs_wfree(s);
+			return rc;
+		}
+		/* The pending record takes the directory fd and the temp file. */
+		q->dfd = s->dfd;
+		s->dfd = atomic_load(&fs->rootfd);
+		s->created = 0;
+		memcpy(q->tmp, s->tmp, sizeof(q->tmp));
+		memcpy(q->final, s->final, sizeof(q->final));
+		lfs_wfree(s);
+	}
+	q->tag = tag;
+	pthread_mutex_lock(&fs->pmu);
+	q->next = fs->pending;
+	fs->pending = q;
+	pthread_mutex_unlock(&fs->pmu);
+	return 0;
+}
+
+int
+local_flush(struct duet_fs *dfs, duet_flush_fn done, void *ctx)
+{
+	struct local_fs *fs = (struct local_fs *)dfs;
+	struct lfs_pending *list, *rev = NULL, *q;
+	int root, rc = 0, sync_rc = 0;
+
+	pthread_mutex_lock(&fs->flush_mu);
+	pthread_mutex_lock(&fs->pmu);
+	list = fs->pending;
+	fs->pending = NULL;
+	pthread_mutex_unlock(&fs->pmu);
+	while (list != NULL) { /* oldest first */
+		q = list;
+		list = q->next;
+		q->next = rev;
+		rev = q;
+	}
+	/* syncfs needs a real fd (the root fd is O_PATH). */
+	root = atomic_load(&fs->rootfd);
+	if (rev != NULL && !fs->no_fsync && root >= 0) {
+		int sfd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sfd < 0 || syncfs(sfd) != 0)
+			sync_rc = lfs_err(fs, errno, "sync", "", 0);
+		if (sfd >= 0)
+			close(sfd);
+	}
+	while ((q = rev) != NULL) {
+		int code = sync_rc;
+		rev = q->next;
+		if (code == 0 && q->tmp[0] != '\0' && renameat(q->dfd, q->tmp, q->dfd, q->final) != 0)
+			code = lfs_err(fs, errno, "rename into place", q->path, -1);
+		if (code != 0 && q->tmp[0] != '\0')
+			unlinkat(q->dfd, q->tmp, 0);
+		if (code != 0 && rc == 0)
+			rc = code;
+		lfs_close(fs, q->dfd);
+		done(ctx, q->tag, code);
+		duet_free(q);
+	}
+	pthread_mutex_unlock(&fs->flush_mu);
+	return rc;
+}
+
 static void
 lfs_abort(struct duet_wstream *ds)
 {
@@ -381,6 +478,7 @@ static const struct duet_wstream_ops lfs_wstream_ops = {
     .write = lfs_write,
     .commit = lfs_commit,
     .abort = lfs_abort,
+    .commit_later = lfs_commit_later,
 };
 
 int

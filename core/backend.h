@@ -82,7 +82,17 @@ struct duet_wstream_ops {
 	int (*commit)(struct duet_wstream *s, int64_t mtime);
 	/* Discards the data, leaves nothing behind, frees the stream. */
 	void (*abort)(struct duet_wstream *s);
+	/* Optional group commit (with the fs's flush): like commit, but the
+	 * data may stay under its temporary name until the next flush() of
+	 * the fs, which reports this commit by calling its done() with `tag`.
+	 * Returns 0 once queued (done() will follow) or a code (then done()
+	 * will not be called). Frees the stream either way. */
+	int (*commit_later)(struct duet_wstream *s, int64_t mtime, void *tag);
 };
+
+/* Called by flush() once per queued commit: code 0 when the data is now
+ * durable and visible under its final name. */
+typedef void (*duet_flush_fn)(void *ctx, void *tag, int code);
 struct duet_wstream {
 	const struct duet_wstream_ops *ops;
 	int fd; /* a writable fd at offset 0 (copy_file_range target), or -1 */
@@ -127,6 +137,11 @@ struct duet_backend {
 	 * cannot be joined by a rename; the caller then copies and removes. */
 	int (*move_from)(struct duet_fs *fs, struct duet_fs *src_fs, const char *src,
 	    const char *dst);
+	/* Optional, with commit_later: makes every commit queued so far
+	 * durable (one flush for all) and visible, and calls done(ctx, tag,
+	 * code) for each. Thread-safe; concurrent commit_later calls go to the
+	 * next flush. */
+	int (*flush)(struct duet_fs *fs, duet_flush_fn done, void *ctx);
 	/* The digest of kind k for path, from the server or by reading. */
 	int (*hash)(struct duet_fs *fs, const char *path, enum duet_hash_kind k,
 	    struct duet_hashes *out);

@@ -293,7 +293,8 @@ xrun_init(struct xrun *xr, struct duet_fs *src, struct duet_fs *dst,
 	atomic_init(&xr->deletes_left, o->max_delete);
 	atomic_init(&xr->stop, 0);
 	duet_arena_init(&xr->arena);
-	if (pthread_mutex_init(&xr->mu, NULL) != 0)
+	atomic_init(&xr->pending, 0);
+	if (pthread_mutex_init(&xr->mu, NULL) != 0 || pthread_mutex_init(&xr->flush_mu, NULL) != 0)
 		return duet_err_set(DUET_E_NOMEM, "cannot create a mutex");
 	return 0;
 }
@@ -304,6 +305,7 @@ xrun_dispose(struct xrun *xr)
 	xjobs_dispose(&xr->copies);
 	duet_arena_dispose(&xr->arena);
 	pthread_mutex_destroy(&xr->mu);
+	pthread_mutex_destroy(&xr->flush_mu);
 }
 
 /* Deletes are allowed only after an error-free run so far. */
@@ -398,6 +400,7 @@ xrun_phases(struct xrun *xr, struct xplan *p, long listing_errors)
 		xorder_sort(o->order_by, &p->copies);
 	xrun_mkdirs(xr, &p->mkdirs);
 	xpool_run(xr, &p->copies, o->transfers);
+	xrun_flush(xr);
 	if (!del_first && p->deletes.n && !atomic_load(&xr->stop) &&
 	    xrun_may_delete(xr, listing_errors, "files"))
 		xpool_run(xr, &p->deletes, o->checkers);
@@ -449,6 +452,7 @@ duet_xfer_copy_list(struct duet_fs *src, const struct duet_entry *const *files,
 	if (rc == 0) {
 		atomic_fetch_add(&st->total_transfers, (long)n);
 		xpool_run(&xr, &jobs, o->transfers);
+		xrun_flush(&xr);
 		rc = xrun_outcome(&xr);
 	}
 	xjobs_dispose(&jobs);

@@ -45,6 +45,8 @@ struct xrun {
 	struct duet_arena arena; /* entries made by checks (stat results) */
 	atomic_long deletes_left; /* --max-delete budget, or -1 */
 	atomic_int stop;       /* 1: start nothing new */
+	pthread_mutex_t flush_mu; /* one group-commit flush at a time */
+	atomic_int pending;    /* copies queued for the destination's flush */
 	int last_err;          /* code of the last item error */
 	char last_msg[512];
 };
@@ -57,6 +59,10 @@ const char *xjob_path(const struct xjob *j);
 void xrun_copy(struct xrun *xr, const struct xjob *j);
 void xrun_delete(struct xrun *xr, const struct xjob *j);
 void xrun_check(struct xrun *xr, const struct xjob *j);
+/* Group commit: makes the queued copies durable and reports them. */
+void xrun_flush(struct xrun *xr);
+/* Copies queued before a flush (one syncfs per batch on local disks). */
+#define XFER_BATCH 128
 /* A pair found equal: report it; in move mode remove the source. */
 void xrun_equal(struct xrun *xr, const struct xjob *j, int64_t size, int64_t mtime,
     const struct duet_hashes *h);

@@ -123,6 +123,8 @@ struct xpipe {
 	unsigned hash_mask;           /* kinds to hash while streaming, or 0 */
 	const struct duet_hashes *expect; /* listed source hashes, or NULL */
 	int64_t size;                 /* bytes the source should have, or -1 */
+	void *tag;                    /* group commit: queue with this tag */
+	int queued;                   /* out: 1 when queued for a flush */
 };
 
 /* Moves bytes from rs to ws, through the kernel when nothing needs to see
@@ -160,7 +162,7 @@ xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *
  * *copied (may be NULL) receives the bytes moved. */
 static int
 xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char *dst,
-    int64_t mtime, const struct xpipe *p, struct duet_hashes *h, int64_t *copied)
+    int64_t mtime, struct xpipe *p, struct duet_hashes *h, int64_t *copied)
 {
 	struct duet_rstream *rs = NULL;
 	struct duet_wstream *ws = NULL;
@@ -187,7 +189,11 @@ xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char
 			rc = duet_err_set(DUET_E_HASH, "corrupted on transfer: %s hash differs from source",
 			    duet_hash_name((enum duet_hash_kind)k));
 	}
-	if (rc == 0) {
+	if (rc == 0 && p->tag != NULL && ws->ops->commit_later != NULL && to->ops->flush != NULL) {
+		rc = ws->ops->commit_later(ws, mtime, p->tag);
+		ws = NULL;
+		p->queued = rc == 0;
+	} else if (rc == 0) {
 		rc = ws->ops->commit(ws, mtime);
 		ws = NULL;
 	}
@@ -207,7 +213,7 @@ static int
 xfer_stream_plain(struct duet_fs *from, const char *path, struct duet_fs *to,
     const char *dst, int64_t mtime)
 {
-	struct xpipe p = {NULL, -1, 0, NULL, -1};
+	struct xpipe p = {NULL, -1, 0, NULL, -1, NULL, 0};
 	return xfer_pipe(from, path, to, dst, mtime, &p, NULL, NULL);
 }
 
@@ -252,15 +258,21 @@ xfer_backup(struct xrun *xr, const char *path)
 /* One attempt: stream s into dst_path, hashing when verifying. */
 static int
 xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
-    struct duet_hashes *h, int64_t *copied)
+    struct duet_hashes *h, int64_t *copied, void *tag, int *queued)
 {
 	struct xpipe p;
+	int rc;
 	p.progress = &xr->st->bytes;
 	p.limit = xr->o->cutoff == DUET_CUTOFF_HARD ? xr->o->max_transfer : -1;
 	p.hash_mask = xr->verify ? DUET_HASH_BIT(xr->hash_kind) : 0;
 	p.expect = s->hashes;
 	p.size = s->size;
-	return xfer_pipe(xr->src, s->path, xr->dst, dst_path, s->mtime, &p, h, copied);
+	/* Verification reads the final name, so it rules out queueing. */
+	p.tag = xr->verify ? NULL : tag;
+	p.queued = 0;
+	rc = xfer_pipe(xr->src, s->path, xr->dst, dst_path, s->mtime, &p, h, copied);
+	*queued = p.queued;
+	return rc;
 }
 
 /* Post-copy check: the destination's hash must equal the streamed one. */
@@ -344,13 +356,78 @@ xfer_dry(const char *path, const char *what, int64_t size)
 	duet_logo(DUET_LOG_NOTICE, path, "Skipped %s as --dry-run is set (size %s)", what, sz);
 }
 
+/* A copy waiting for the destination's group commit. */
+struct xpend {
+	struct xjob job;
+	struct duet_hashes h;
+	char path[]; /* destination path (the job's may be borrowed) */
+};
+
+/* The end of one copy: counted, logged, reported; move removes the source. */
+static void
+xrun_copied(struct xrun *xr, const struct xjob *j, const char *dst_path,
+    const struct duet_hashes *h, int rc)
+{
+	if (rc != 0) {
+		xrun_fail(xr, dst_path, "Failed to copy", rc);
+		if (rc == DUET_E_MAXTRANSFER)
+			atomic_store(&xr->stop, 1);
+		xrun_report(xr, DUET_OP_COPY, dst_path, rc, -1, 0, NULL);
+		return;
+	}
+	atomic_fetch_add(&xr->st->transfers, 1);
+	duet_logo(DUET_LOG_INFO, dst_path, j->dst_exists ? "Copied (replaced existing)" : "Copied (new)");
+	xrun_report(xr, DUET_OP_COPY, dst_path, 0, j->s->size, j->s->mtime,
+	    h != NULL && h->mask ? h : NULL);
+	if (xr->o->mode == DUET_XFER_MOVE) {
+		struct xjob m = *j;
+		m.kind = XJ_MOVE_SRC;
+		xrun_delete(xr, &m);
+	}
+}
+
+static void
+xrun_flushed(void *ctx, void *tag, int code)
+{
+	struct xpend *p = tag;
+	xrun_copied(ctx, &p->job, p->path, &p->h, code);
+	duet_free(p);
+}
+
+void
+xrun_flush(struct xrun *xr)
+{
+	if (xr->dst->ops->flush == NULL)
+		return;
+	pthread_mutex_lock(&xr->flush_mu);
+	atomic_store(&xr->pending, 0);
+	xr->dst->ops->flush(xr->dst, xrun_flushed, xr);
+	pthread_mutex_unlock(&xr->flush_mu);
+}
+
+/* A pending record when the destination group-commits, else NULL. */
+static struct xpend *
+xrun_pend_new(struct xrun *xr, const struct xjob *j, const char *dst_path)
+{
+	size_t n = strlen(dst_path);
+	struct xpend *p;
+	if (xr->dst->ops->flush == NULL || xr->verify)
+		return NULL;
+	if ((p = duet_calloc(1, sizeof(*p) + n + 1)) == NULL)
+		return NULL; /* commit at once instead */
+	p->job = *j;
+	memcpy(p->path, dst_path, n + 1);
+	return p;
+}
+
 void
 xrun_copy(struct xrun *xr, const struct xjob *j)
 {
 	const char *dst_path = xjob_path(j);
+	struct xpend *pend;
 	struct duet_hashes h;
 	int64_t copied = 0;
-	int rc = 0, tries = xr->o->low_level_retries > 0 ? xr->o->low_level_retries : 1;
+	int rc = 0, queued = 0, tries = xr->o->low_level_retries > 0 ? xr->o->low_level_retries : 1;
 
 	if (xfer_limited(xr, j->s))
 		return;
@@ -369,9 +446,10 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 		xrun_fail(xr, dst_path, "Failed to back up", rc);
 		return;
 	}
+	pend = xrun_pend_new(xr, j, dst_path);
 	for (int t = 1; t <= tries; t++) {
 		memset(&h, 0, sizeof(h));
-		rc = xfer_stream(xr, j->s, dst_path, &h, &copied);
+		rc = xfer_stream(xr, j->s, dst_path, &h, &copied, pend, &queued);
 		if (rc == 0 && xr->verify)
 			rc = xfer_verify(xr, dst_path, &h);
 		if (rc == 0 || !duet_err_retryable(rc) || t == tries)
@@ -380,21 +458,14 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 		duet_logo(DUET_LOG_DEBUG, dst_path, "low level retry %d/%d: %s", t, tries,
 		    duet_err_msg());
 	}
-	if (rc != 0) {
-		xrun_fail(xr, dst_path, "Failed to copy", rc);
-		if (rc == DUET_E_MAXTRANSFER)
-			atomic_store(&xr->stop, 1);
-		xrun_report(xr, DUET_OP_COPY, dst_path, rc, -1, 0, NULL);
+	if (queued) { /* reported by the flush */
+		pend->h = h;
+		if (atomic_fetch_add(&xr->pending, 1) + 1 >= XFER_BATCH)
+			xrun_flush(xr);
 		return;
 	}
-	atomic_fetch_add(&xr->st->transfers, 1);
-	duet_logo(DUET_LOG_INFO, dst_path, j->dst_exists ? "Copied (replaced existing)" : "Copied (new)");
-	xrun_report(xr, DUET_OP_COPY, dst_path, 0, j->s->size, j->s->mtime, h.mask ? &h : NULL);
-	if (xr->o->mode == DUET_XFER_MOVE) {
-		struct xjob m = *j;
-		m.kind = XJ_MOVE_SRC;
-		xrun_delete(xr, &m);
-	}
+	duet_free(pend);
+	xrun_copied(xr, j, dst_path, &h, rc);
 }
 
 /* Deletes the destination file of j (or, for XJ_MOVE_SRC, the source). */

@@ -1071,12 +1071,76 @@ conf_cleanup(void *ctx)
 	nftw(g_conf_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Group commit: queued files stay invisible until flush, which renames
+ * them all and reports each tag; closing without a flush discards them. */
+struct flushed {
+	int calls;
+	void *tags[4];
+	int codes[4];
+};
+
+static void
+on_flushed(void *ctx, void *tag, int code)
+{
+	struct flushed *f = ctx;
+	if (f->calls < 4) {
+		f->tags[f->calls] = tag;
+		f->codes[f->calls] = code;
+	}
+	f->calls++;
+}
+
+static void
+test_group_commit(void **state)
+{
+	struct duet_fs *fs = fs_open(DUET_LINKS_SKIP);
+	struct duet_wstream *ws;
+	struct flushed fl = {0};
+	struct duet_entry e;
+	int a, b;
+	char *s;
+	(void)state;
+	put("old", "old", T0);
+	assert_int_equal(fs->ops->open_write(fs, "old", 3, &ws), 0);
+	assert_int_equal(ws->ops->write(ws, "new", 3), 0);
+	assert_int_equal(ws->ops->commit_later(ws, T0 + 5, &a), 0);
+	assert_int_equal(fs->ops->open_write(fs, "e/fresh", 2, &ws), 0);
+	assert_int_equal(ws->ops->write(ws, "hi", 2), 0);
+	assert_int_equal(ws->ops->commit_later(ws, T0 + 6, &b), 0);
+	/* Queued: the old content and no new name are visible yet. */
+	assert_string_equal((s = get("old")), "old");
+	free(s);
+	assert_false(exists("e/fresh"));
+	assert_int_equal(fs->ops->flush(fs, on_flushed, &fl), 0);
+	assert_int_equal(fl.calls, 2);
+	assert_ptr_equal(fl.tags[0], &a); /* in commit order */
+	assert_ptr_equal(fl.tags[1], &b);
+	assert_int_equal(fl.codes[0], 0);
+	assert_string_equal((s = get("old")), "new");
+	free(s);
+	assert_int_equal(fs->ops->stat(fs, "e/fresh", &e), 0);
+	assert_int_equal(e.mtime, T0 + 6);
+	assert_int_equal(count_dir(""), 2);  /* old, e: no temp files left */
+	assert_int_equal(count_dir("e"), 1);
+	/* An empty flush calls nothing. */
+	assert_int_equal(fs->ops->flush(fs, on_flushed, &fl), 0);
+	assert_int_equal(fl.calls, 2);
+	/* Closing with a commit still queued leaves no trace of it. */
+	assert_int_equal(fs->ops->open_write(fs, "never", 1, &ws), 0);
+	assert_int_equal(ws->ops->write(ws, "x", 1), 0);
+	assert_int_equal(ws->ops->commit_later(ws, T0, &a), 0);
+	duet_fs_close(fs);
+	assert_false(exists("never"));
+	assert_int_equal(count_dir(""), 2);
+}
+
 int
 main(void)
 {
 	const struct duet_conf_target local = {"local", conf_open, conf_cleanup, NULL};
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open_caps_canon, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_relative_and_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_root_is_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_and_mtime_ns, setup, teardown),

@@ -642,7 +642,7 @@ fake_abort(struct duet_wstream *s)
 		fake_wfree((struct fake_wstream *)s);
 }
 
-static const struct duet_wstream_ops fake_wops = {fake_write, fake_commit, fake_abort};
+static const struct duet_wstream_ops fake_wops = {fake_write, fake_commit, fake_abort, NULL};
 
 static int
 fake_open_write(struct duet_fs *fs, const char *path, int64_t size,
