@@ -153,6 +153,33 @@ static const struct flag flags[] = {
 	{"checkfile", 'C', F_STR, O(checkfile), 0, "hashsum md5sum sha1sum", "Validate hashes against a given SUM file instead of printing them"},
 	{"base64", 0, F_BOOL, O(base64), 0, "hashsum md5sum sha1sum", "Output base64 encoded hashsum"},
 	{"leave-root", 0, F_BOOL, O(leave_root), 0, "rmdirs", "Do not remove root directory if empty"},
+	/* bisync (rclone's names and meanings). */
+	{"resync", '1', F_BOOL, O(resync), 0, "bisync", "Start a new baseline: copy so both paths hold the union, then record listings"},
+	{"resync-mode", 0, F_STR, O(resync_mode), 0, "bisync", "Which side wins during --resync: path1|path2|newer|older|larger|smaller (implies --resync)"},
+	{"check-access", 0, F_BOOL, O(check_access), 0, "bisync", "Abort unless check files (--check-filename) are found on both paths"},
+	{"check-filename", 0, F_STR, O(check_filename), 0, "bisync", "Name of the check file for --check-access (default RCLONE_TEST)"},
+	{"check-sync", 0, F_STR, O(check_sync), 0, "bisync", "Compare the final listings: true (default), false, or only"},
+	{"compare", 0, F_STR, O(compare), 0, "bisync", "What decides a change: any of size,modtime,checksum (default size,modtime)"},
+	{"conflict-resolve", 0, F_STR, O(conflict_resolve), 0, "bisync", "Who wins a conflict: none|path1|path2|newer|older|larger|smaller (default none)"},
+	{"conflict-loser", 0, F_STR, O(conflict_loser), 0, "bisync", "What happens to the loser: num|pathname|delete (default num)"},
+	{"conflict-suffix", 0, F_STR, O(conflict_suffix), 0, "bisync", "Suffix for conflict copies: S or S1,S2 (default conflict)"},
+	{"backup-dir1", 0, F_STR, O(backup_dir1), 0, "bisync", "Backup directory for Path1 (replaced and deleted files)"},
+	{"backup-dir2", 0, F_STR, O(backup_dir2), 0, "bisync", "Backup directory for Path2"},
+	{"remove-empty-dirs", 0, F_BOOL, O(remove_empty_dirs), 0, "bisync", "Remove empty directories at the end of the run"},
+	{"download-hash", 0, F_BOOL, O(download_hash), 0, "bisync", "Compute hashes by reading files where the backend has none"},
+	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync", "Filter rules for bisync; a change of this file demands --resync"},
+	{"force", 0, F_BOOL, O(force), 0, "bisync", "Bypass the --max-delete safety check"},
+	{"ignore-listing-checksum", 0, F_BOOL, O(ignore_listing_checksum), 0, "bisync", "Do not use hashes from listings to detect changes"},
+	{"max-lock", 0, F_DUR, O(max_lock), 0, "bisync", "Consider a lock from another host expired after this long (min 2m; default never)"},
+	{"no-cleanup", 0, F_BOOL, O(no_cleanup), 0, "bisync", "Keep the working files (for debugging)"},
+	{"recover", 0, F_BOOL, O(recover), 0, "bisync", "Finish or roll back an interrupted run instead of demanding --resync"},
+	{"resilient", 0, F_BOOL, O(resilient), 0, "bisync", "Allow the next run to retry after a less serious error"},
+	{"no-slow-hash", 0, F_BOOL, O(no_slow_hash), 0, "bisync", "Ignore listing hashes on backends where hashing is slow"},
+	{"slow-hash-sync-only", 0, F_BOOL, O(slow_hash_sync_only), 0, "bisync", "Use slow hashes only for files about to be synced"},
+	{"workdir", 0, F_STR, O(workdir), 0, "bisync", "Where bisync keeps its state (default ~/.local/state/duet/bisync)"},
+	{"no-unicode-normalization", 0, F_BOOL, O(no_unicode_normalization), 0, "bisync", "Do not match names that differ only in Unicode normalization"},
+	{"ignore-case-sync", 0, F_BOOL, O(ignore_case_sync), 0, "bisync", "Match names that differ only in case"},
+	{"fix-case", 0, F_BOOL, O(fix_case), 0, "bisync", "Rename names to Path1's case where only the case differs"},
 	/* More for the listing, check and small commands (appended). */
 	{"hash", 0, F_BOOL, O(hash_flag), 0, "lsjson", "Include hashes in the output (may take longer)"},
 	{"hash-type", 0, F_STR, O(hash_kind), 0, "lsjson", "Show only this hash type (implies --hash)"},
@@ -182,7 +209,7 @@ in_scope(const struct flag *f, const char *cmd)
 	size_t n;
 	if (f->scope == NULL)
 		return 1;
-	if (cmd == NULL)
+	if (cmd == NULL || cmd[0] == '\0')
 		return 0;
 	n = strlen(cmd);
 	for (p = f->scope; (p = strstr(p, cmd)) != NULL; p += n)

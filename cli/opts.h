@@ -71,6 +71,14 @@ struct cli_opts {
 	int cat_discard;
 	const char *output_file, *checkfile;
 	int base64;
+	/* bisync (cli/cmd_bisync.c; --max-delete is a percentage there). */
+	int resync, check_access, remove_empty_dirs, download_hash, force;
+	int ignore_listing_checksum, no_cleanup, recover, resilient, no_slow_hash;
+	int slow_hash_sync_only, no_unicode_normalization, ignore_case_sync, fix_case;
+	const char *resync_mode, *check_filename, *check_sync, *compare;
+	const char *conflict_resolve, *conflict_loser, *conflict_suffix;
+	const char *backup_dir1, *backup_dir2, *filters_file, *workdir;
+	int64_t max_lock;                /* ns; 0 = never expires */
 	/* rmdirs. */
 	int leave_root;
 	int rmdirs;                      /* delete --rmdirs */
