@@ -212,8 +212,8 @@ duet_hash_hex(const struct duet_hashes *h, enum duet_hash_kind k, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hash_nibble(char c)
+int
+duet_hex_nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -235,8 +235,8 @@ duet_hash_from_hex(struct duet_hashes *h, enum duet_hash_kind k, const char *hex
 		return duet_err_set(DUET_E_INVAL, "%s digest \"%.80s\" is not %zu hex digits",
 		    hash_info[k].name, hex, 2 * n);
 	for (i = 0; i < n; i++) {
-		hi = hash_nibble(hex[2 * i]);
-		lo = hash_nibble(hex[2 * i + 1]);
+		hi = duet_hex_nibble(hex[2 * i]);
+		lo = duet_hex_nibble(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return duet_err_set(DUET_E_INVAL, "%s digest \"%s\" is not hex",
 			    hash_info[k].name, hex);

@@ -38,6 +38,8 @@ void duet_hash_hex(const struct duet_hashes *h, enum duet_hash_kind k, char *out
 /* Parses hex (either case) into h->v[k] and sets the bit; DUET_E_INVAL if
  * the text is not a digest of that kind. */
 int duet_hash_from_hex(struct duet_hashes *h, enum duet_hash_kind k, const char *hex);
+/* The value of one hex digit (either case), or -1. */
+int duet_hex_nibble(char c);
 /* 1 when both have kind k and the digests are equal, 0 otherwise. */
 int duet_hash_equal(const struct duet_hashes *a, const struct duet_hashes *b,
     enum duet_hash_kind k);

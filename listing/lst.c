@@ -140,25 +140,13 @@ duet_lst_quote(struct duet_buf *b, const char *s, size_t n)
 	return rc;
 }
 
-static int
-lst_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads n hex digits at s; -1 when one is not hex. */
 static long
 lst_hexn(const char *s, size_t n)
 {
 	long v = 0;
 	for (size_t i = 0; i < n; i++) {
-		int h = lst_hexval(s[i]);
+		int h = duet_hex_nibble(s[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
