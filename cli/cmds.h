@@ -7,6 +7,7 @@
 
 #include "cli/opts.h"
 
+int cmd_bisync(struct cli_opts *o);
 int cmd_cat(struct cli_opts *o);
 int cmd_check(struct cli_opts *o);
 int cmd_copy(struct cli_opts *o);

@@ -41,6 +41,15 @@ static const struct cli_cmd cmd_tab[] = {
 	{"moveto", cmd_moveto, 2, 2, "source:path dest:path",
 	    "Move one file to a destination file name (or a directory, as move).",
 	    "Like move, but when the source is a file, dest names the new file.\n"},
+	{"bisync", cmd_bisync, 2, 2, "PATH1 PATH2",
+	    "Keep two directories in agreement both ways (rclone bisync).",
+	    "Compares each side with the listings stored by the previous run, copies\n"
+	    "new and changed files both ways, propagates deletes, and keeps both versions\n"
+	    "of a file changed on both sides (FILE.conflict1 / FILE.conflict2, see\n"
+	    "--conflict-resolve, --conflict-loser, --conflict-suffix). The first run needs\n"
+	    "--resync. A run that would delete more than --max-delete percent (default\n"
+	    "50) of a side stops unless --force. State lives in an LMDB workdir\n"
+	    "(--workdir, default ~/.local/state/duet/bisync). See docs/bisync.md.\n"},
 	/* BEGIN more commands (one line each) */
 	{"ls", cmd_ls, 1, 1, "remote:path",
 	    "List files recursively: size and path.",

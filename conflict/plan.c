@@ -305,14 +305,13 @@ duet_plan_resolve(const struct duet_delta *a, const struct duet_delta *b, int eq
 		duet_logo(DUET_LOG_INFO, NULL, "The winner is: Path%d", w);
 	else
 		duet_logo(DUET_LOG_INFO, NULL, "A winner could not be determined.");
-	if (o->loser == DUET_LOSER_DELETE && w != 0) {
-		rc = plan_add(p, w == 1 ? DUET_ACT_DELETE2 : DUET_ACT_DELETE1, path, NULL,
-		    w == 1 ? b->cur : a->cur);
-		if (rc == 0)
-			rc = plan_add(p, w == 1 ? DUET_ACT_COPY_1TO2 : DUET_ACT_COPY_2TO1, path, NULL,
-			    w == 1 ? a->cur : b->cur);
-		return rc;
-	}
+	/* Loser "delete": the winner is copied over the loser, which replaces
+	 * it (through the side's backup dir when one is set). rclone deletes
+	 * first and then copies; one overwrite does both and never leaves the
+	 * name missing on the loser's side. */
+	if (o->loser == DUET_LOSER_DELETE && w != 0)
+		return plan_add(p, w == 1 ? DUET_ACT_COPY_1TO2 : DUET_ACT_COPY_2TO1, path, NULL,
+		    w == 1 ? a->cur : b->cur);
 	if ((rc = plan_names(p, path, w, o, cur1, cur2, &n1, &n2)) != 0)
 		return rc;
 	if (n1 != NULL && (rc = plan_add(p, DUET_ACT_RENAME1, path, n1, a->cur)) != 0)

@@ -91,7 +91,7 @@ dl_log_changed(int side, unsigned bits, const char *path)
 			strcat(parts, ", ");
 		strcat(parts, "hash");
 	}
-	duet_logo(DUET_LOG_INFO, path, "- Path%d    File changed: %s - %s", side, parts, path);
+	duet_logo(DUET_LOG_INFO, NULL, "- Path%d    File changed: %s - %s", side, parts, path);
 }
 
 static void
@@ -129,14 +129,14 @@ dl_step(const struct duet_listing *prior, const struct duet_listing *cur,
 		order = duet_path_cmp(p->path, e->path);
 	if (order < 0) {
 		(*pi)++;
-		duet_logo(DUET_LOG_INFO, p->path, "- Path%d    %-*s- %s", side, DL_PAD,
+		duet_logo(DUET_LOG_INFO, NULL, "- Path%d    %-*s- %s", side, DL_PAD,
 		    "File was deleted", p->path);
 		dl_count(out, DUET_D_DELETED);
 		return dl_push(out, p, NULL, DUET_D_DELETED);
 	}
 	if (order > 0) {
 		(*ci)++;
-		duet_logo(DUET_LOG_INFO, e->path, "- Path%d    %-*s- %s", side, DL_PAD,
+		duet_logo(DUET_LOG_INFO, NULL, "- Path%d    %-*s- %s", side, DL_PAD,
 		    "File is new", e->path);
 		dl_count(out, DUET_D_NEW);
 		return dl_push(out, NULL, e, DUET_D_NEW);

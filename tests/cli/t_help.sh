@@ -27,7 +27,9 @@ expect_rc "version" 0 "$D" version
 expect_grep "version line" "^duet v" "$T/out"
 expect_grep "version names lmdb" "lmdb" "$T/out"
 ln -s "$D" bisync
-expect_rc "argv[0] bisync dispatches to the bisync command" 2 ./bisync a b
-expect_grep "bisync name reaches the dispatcher" '"bisync"' "$T/err"
+mkdir -p a b
+expect_rc "argv[0] bisync runs the bisync command" 7 ./bisync a b --workdir wd
+expect_grep "bisync by its own name" "Must run --resync to recover" "$T/err"
+expect_rc "bisync name with --resync" 0 ./bisync a b --workdir wd --resync
 
 done_testing

@@ -1,0 +1,322 @@
+/*
+ * normal.c: a normal (non-resync) bisync run: deltas of each side against
+ * its stored listing, the safety checks, the decision table with its
+ * conflict resolution, then renames, copies (2->1 first, then 1->2) and
+ * deletes through the one-way engine, and the new listings.
+ */
+#include "run_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "listing/delta.h"
+
+struct bnormal {
+	struct brun *b;
+	struct duet_listing prior1, prior2;
+	struct duet_deltas d1, d2;
+	struct duet_plan plan;
+};
+
+static void
+bn_dispose(struct bnormal *n)
+{
+	duet_plan_dispose(&n->plan);
+	duet_deltas_dispose(&n->d1);
+	duet_deltas_dispose(&n->d2);
+	duet_listing_dispose(&n->prior1);
+	duet_listing_dispose(&n->prior2);
+}
+
+/* Stored listings: both must be there (the pair is CLEAN). */
+static enum duet_bisync_result
+bn_load(struct bnormal *n)
+{
+	struct brun *b = n->b;
+	struct duet_workdir_txn *t = NULL;
+	struct duet_pair_rec pr;
+	int rc, clean = 0;
+
+	if ((rc = duet_workdir_txn_begin(b->w, 1, &t)) == 0 &&
+	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) == 0) {
+		clean = pr.state == DUET_PAIR_CLEAN;
+		duet_workdir_pair_dispose(&pr);
+		if (clean && (rc = duet_workdir_listing_load_txn(t, b->pair, 1, &n->prior1)) == 0)
+			rc = duet_workdir_listing_load_txn(t, b->pair, 2, &n->prior2);
+	}
+	duet_workdir_txn_abort(t);
+	if (rc != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: cannot read the workdir: %s", duet_err_msg());
+		return DUET_BISYNC_CRITICAL;
+	}
+	if (!clean) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: cannot find prior Path1 or Path2 "
+		    "listings, likely due to critical error on prior run (run with --resync to make a "
+		    "new baseline)");
+		return DUET_BISYNC_CRITICAL;
+	}
+	return DUET_BISYNC_OK;
+}
+
+/* Empty listings never propagate as "delete everything". */
+static enum duet_bisync_result
+bn_empty(struct bnormal *n)
+{
+	static const char *which[] = {"prior Path1", "prior Path2", "current Path1", "current Path2"};
+	const struct duet_listing *l[] = {&n->prior1, &n->prior2, &n->b->cur1, &n->b->cur2};
+	for (int i = 0; i < 4; i++)
+		if (l[i]->n == 0) {
+			duet_log(DUET_LOG_ERROR, "Empty %s listing. Cannot sync to an empty directory.",
+			    which[i]);
+			duet_log(DUET_LOG_ERROR, "Bisync critical error: empty %s listing", which[i]);
+			return DUET_BISYNC_CRITICAL;
+		}
+	return DUET_BISYNC_OK;
+}
+
+/* --max-delete as a percentage of each prior listing, unless --force. */
+static enum duet_bisync_result
+bn_max_delete(struct bnormal *n)
+{
+	const struct duet_bisync_opts *o = n->b->o;
+	const struct duet_deltas *d[] = {&n->d1, &n->d2};
+	const struct duet_listing *p[] = {&n->prior1, &n->prior2};
+	const char *names[] = {n->b->name1, n->b->name2};
+	if (o->force)
+		return DUET_BISYNC_OK;
+	for (int i = 0; i < 2; i++) {
+		/* deleted/total > max/100, in integers. */
+		if (d[i]->n_deleted * 100 > (size_t)o->max_delete * p[i]->n) {
+			duet_logo(DUET_LOG_ERROR, "Safety abort",
+			    "too many deletes (>%d%%, %zu of %zu) on Path%d \"%s\". Run with --force if desired.",
+			    o->max_delete, d[i]->n_deleted, p[i]->n, i + 1, names[i]);
+			return DUET_BISYNC_RETRY;
+		}
+	}
+	return DUET_BISYNC_OK;
+}
+
+/* Equality of two versions: same size and, when both sides can hash, the
+ * same digest (rclone's check; times never decide it). */
+static int
+bn_equal(struct brun *b, const char *path)
+{
+	const struct duet_entry *a = duet_listing_find(&b->cur1, path);
+	const struct duet_entry *c = duet_listing_find(&b->cur2, path);
+	struct duet_hashes h1, h2;
+	int k = duet_hash_first(b->fs1->hashes & b->fs2->hashes);
+	if (a == NULL || c == NULL || (a->size >= 0 && c->size >= 0 && a->size != c->size))
+		return 0;
+	if (k < 0 || b->fs1->ops->hash == NULL || b->fs2->ops->hash == NULL)
+		return 1;
+	memset(&h1, 0, sizeof(h1));
+	memset(&h2, 0, sizeof(h2));
+	if (b->fs1->ops->hash(b->fs1, path, (enum duet_hash_kind)k, &h1) != 0 ||
+	    b->fs2->ops->hash(b->fs2, path, (enum duet_hash_kind)k, &h2) != 0)
+		return 0; /* cannot tell: treat as a conflict, which keeps both */
+	return duet_hash_equal(&h1, &h2, (enum duet_hash_kind)k);
+}
+
+/* Resolves each CHECK of the plan (the plan grows while we walk it). */
+static int
+bn_checks(struct bnormal *n)
+{
+	struct brun *b = n->b;
+	size_t planned = n->plan.n;
+	int rc = 0, winner;
+	for (size_t i = 0; i < planned && rc == 0; i++) {
+		const char *path = n->plan.v[i].path;
+		const struct duet_delta *a, *c;
+		int equal;
+		if (n->plan.v[i].kind != DUET_ACT_CHECK)
+			continue;
+		a = duet_deltas_find_path(&n->d1, path);
+		c = duet_deltas_find_path(&n->d2, path);
+		equal = !duet_plan_differ_cheap(a, c, &b->o->conflict) && bn_equal(b, path);
+		rc = duet_plan_resolve(a, c, equal, &b->cur1, &b->cur2, &b->o->conflict, &n->plan,
+		    &winner);
+		b->rec.conflicts += !equal;
+	}
+	return rc;
+}
+
+/* Renames of conflict losers, on each side's own backend. */
+static int
+bn_renames(struct bnormal *n)
+{
+	struct brun *b = n->b;
+	for (size_t i = 0; i < n->plan.n; i++) {
+		const struct duet_action *a = &n->plan.v[i];
+		struct duet_fs *fs = a->kind == DUET_ACT_RENAME1 ? b->fs1 : b->fs2;
+		int rc;
+		if (a->kind != DUET_ACT_RENAME1 && a->kind != DUET_ACT_RENAME2)
+			continue;
+		duet_log(DUET_LOG_NOTICE, "- %-18s%-43s - %s", a->kind == DUET_ACT_RENAME1 ? "Path1" : "Path2",
+		    "Renaming conflict copy", a->new_path);
+		if (b->o->dry_run)
+			continue;
+		if ((rc = fs->ops->move(fs, a->path, a->new_path)) != 0) {
+			duet_log(DUET_LOG_ERROR, "%s rename failed for %s: %s", fs->name, a->path,
+			    duet_err_msg());
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Entries to copy or delete for one action kind; renamed files are given
+ * as copies of their entry under the new name. */
+static int
+bn_collect(struct bnormal *n, enum duet_act kind, const struct duet_entry ***out, size_t *nout,
+    struct duet_entry **scratch)
+{
+	size_t cnt = 0;
+	const struct duet_entry **v;
+	struct duet_entry *s;
+	for (size_t i = 0; i < n->plan.n; i++)
+		cnt += n->plan.v[i].kind == kind;
+	*out = v = duet_calloc(cnt + 1, sizeof(*v));
+	*scratch = s = duet_calloc(cnt + 1, sizeof(*s));
+	if (v == NULL || s == NULL)
+		return duet_err_set(DUET_E_NOMEM, "out of memory");
+	*nout = 0;
+	for (size_t i = 0; i < n->plan.n; i++) {
+		const struct duet_action *a = &n->plan.v[i];
+		if (a->kind != kind || a->expect == NULL)
+			continue;
+		s[*nout] = *a->expect;
+		s[*nout].path = a->path;
+		s[*nout].pathlen = (uint32_t)strlen(a->path);
+		v[*nout] = &s[*nout];
+		(*nout)++;
+	}
+	return 0;
+}
+
+static int
+bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs *dst,
+    uint64_t *count)
+{
+	const struct duet_entry **v = NULL;
+	struct duet_entry *scratch = NULL;
+	struct duet_xfer_opts x;
+	struct duet_stats st;
+	size_t cnt = 0;
+	int rc = bn_collect(n, kind, &v, &cnt, &scratch);
+
+	brun_xfer_opts(n->b, &x);
+	duet_stats_init(&st);
+	if (rc == 0 && cnt > 0) {
+		if (kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2)
+			rc = duet_xfer_delete_list(dst, v, cnt, &x, &st);
+		else
+			rc = duet_xfer_copy_list(src, v, NULL, cnt, dst, &x, &st);
+		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
+	}
+	duet_free(v);
+	duet_free(scratch);
+	return rc;
+}
+
+static int
+bn_apply(struct bnormal *n)
+{
+	struct brun *b = n->b;
+	int rc;
+	duet_log(DUET_LOG_INFO, "Applying changes");
+	if ((rc = duet_plan_build(&n->d1, &n->d2, &b->cur1, &b->cur2, &b->o->conflict, &n->plan)) != 0 ||
+	    (rc = bn_checks(n)) != 0 || (rc = bn_renames(n)) != 0)
+		return rc;
+	if ((rc = bn_do(n, DUET_ACT_COPY_2TO1, b->fs2, b->fs1, &b->rec.copied21)) != 0 ||
+	    (rc = bn_do(n, DUET_ACT_COPY_1TO2, b->fs1, b->fs2, &b->rec.copied12)) != 0 ||
+	    (rc = bn_do(n, DUET_ACT_DELETE1, NULL, b->fs1, &b->rec.deleted1)) != 0)
+		return rc;
+	return bn_do(n, DUET_ACT_DELETE2, NULL, b->fs2, &b->rec.deleted2);
+}
+
+/* --check-sync: the two new listings must name the same files. */
+static int
+bn_check_sync(struct brun *b)
+{
+	size_t i = 0, k = 0, bad = 0;
+	while (i < b->cur1.n || k < b->cur2.n) {
+		int c = i == b->cur1.n ? 1 : k == b->cur2.n ? -1 : strcmp(b->cur1.v[i].path, b->cur2.v[k].path);
+		if (c < 0)
+			duet_logo(DUET_LOG_ERROR, b->cur1.v[i++].path, "Path1 file not found in Path2");
+		else if (c > 0)
+			duet_logo(DUET_LOG_ERROR, b->cur2.v[k++].path, "Path2 file not found in Path1");
+		else {
+			i++;
+			k++;
+			continue;
+		}
+		bad++;
+	}
+	if (bad == 0)
+		return 0;
+	duet_log(DUET_LOG_ERROR, "Bisync critical error: path1 and path2 are out of sync, run --resync to recover");
+	return DUET_E_CORRUPT;
+}
+
+enum duet_bisync_result
+brun_normal(struct brun *b)
+{
+	struct bnormal n;
+	struct duet_compare cmp;
+	enum duet_bisync_result r;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	n.b = b;
+	duet_listing_init(&n.prior1);
+	duet_listing_init(&n.prior2);
+	duet_plan_init(&n.plan);
+	if ((r = bn_load(&n)) != DUET_BISYNC_OK)
+		goto out;
+	duet_log(DUET_LOG_INFO, "Building Path1 and Path2 listings");
+	if (brun_list(b) != 0) {
+		r = DUET_BISYNC_CRITICAL;
+		goto out;
+	}
+	if ((r = bn_empty(&n)) != DUET_BISYNC_OK)
+		goto out;
+	memset(&cmp, 0, sizeof(cmp));
+	cmp.size = b->o->conflict.compare_size;
+	cmp.modtime = b->o->conflict.compare_modtime;
+	cmp.checksum = b->o->conflict.compare_checksum;
+	cmp.hash_kind = b->o->conflict.hash_kind;
+	cmp.window = b->fs1->precision > b->fs2->precision ? b->fs1->precision : b->fs2->precision;
+	if (cmp.window < 1)
+		cmp.window = 1;
+	duet_log(DUET_LOG_INFO, "Path1 checking for diffs");
+	if ((rc = duet_deltas_find(&n.prior1, &b->cur1, &cmp, 1, &n.d1)) == 0) {
+		duet_deltas_log_stats(&n.d1, 1);
+		duet_log(DUET_LOG_INFO, "Path2 checking for diffs");
+		rc = duet_deltas_find(&n.prior2, &b->cur2, &cmp, 2, &n.d2);
+	}
+	if (rc != 0) {
+		r = DUET_BISYNC_CRITICAL;
+		goto out;
+	}
+	duet_deltas_log_stats(&n.d2, 2);
+	if ((r = bn_max_delete(&n)) != DUET_BISYNC_OK)
+		goto out;
+	if (n.d1.n == 0 && n.d2.n == 0)
+		duet_log(DUET_LOG_INFO, "No changes found");
+	else if (bn_apply(&n) != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		r = DUET_BISYNC_CRITICAL;
+		goto out;
+	}
+	if (b->o->dry_run)
+		goto out;
+	if (brun_store(b, DUET_RUN_OK) != 0 || (b->o->check_sync && bn_check_sync(b) != 0))
+		r = DUET_BISYNC_CRITICAL;
+out:
+	bn_dispose(&n);
+	return r;
+}

@@ -1,0 +1,314 @@
+/*
+ * run.c: set-up and tear-down of one bisync run (roots, workdir, pair,
+ * lock, final words), the listing walk, storing new listings, and
+ * --resync.
+ */
+#include "run_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/registry.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/walk.h"
+
+void
+duet_bisync_opts_init(struct duet_bisync_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_delete = 50;
+	o->check_sync = 1;
+	o->conflict.suffix1 = o->conflict.suffix2 = ".conflict";
+	o->conflict.compare_size = o->conflict.compare_modtime = 1;
+	o->conflict.hash_kind = -1;
+	o->conflict.window = 1;
+	duet_xfer_opts_init(&o->x);
+}
+
+int
+duet_bisync_default_workdir(char *buf, size_t len)
+{
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+	if (state != NULL && state[0] == '/')
+		n = snprintf(buf, len, "%s/duet/bisync", state);
+	else if (home != NULL && home[0] != '\0')
+		n = snprintf(buf, len, "%s/.local/state/duet/bisync", home);
+	else
+		return duet_err_set(DUET_E_NOTFOUND,
+		    "no HOME or XDG_STATE_HOME to place the workdir: give --workdir DIR");
+	if (n < 0 || (size_t)n >= len)
+		return duet_err_set(DUET_E_NAMETOOLONG, "workdir path too long: give --workdir DIR");
+	return 0;
+}
+
+struct bwalk {
+	struct duet_fs *fs;
+	struct duet_walk_opts wo;
+	struct duet_listing *out;
+	int rc;
+};
+
+static void *
+bwalk_run(void *arg)
+{
+	struct bwalk *j = arg;
+	j->rc = duet_walk(j->fs, "", &j->wo, j->out);
+	if (j->rc == 0 && j->out->errors > 0)
+		j->rc = DUET_E_IO;
+	else if (j->rc != 0)
+		duet_logo(DUET_LOG_ERROR, j->fs->name, "cannot list: %s", duet_err_msg());
+	return NULL;
+}
+
+int
+brun_list(struct brun *b)
+{
+	struct bwalk a, c;
+	pthread_t t;
+	int threaded;
+
+	memset(&a, 0, sizeof(a));
+	memset(&c, 0, sizeof(c));
+	duet_listing_dispose(&b->cur1);
+	duet_listing_dispose(&b->cur2);
+	a.fs = b->fs1;
+	a.out = &b->cur1;
+	c.fs = b->fs2;
+	c.out = &b->cur2;
+	a.wo.filter = c.wo.filter = b->o->filter && duet_filter_active(b->o->filter) ? b->o->filter : NULL;
+	a.wo.checkers = c.wo.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
+	a.wo.max_depth = c.wo.max_depth = -1;
+	threaded = pthread_create(&t, NULL, bwalk_run, &c) == 0;
+	bwalk_run(&a);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		bwalk_run(&c);
+	if (a.rc != 0 || c.rc != 0) {
+		duet_log(DUET_LOG_ERROR,
+		    "There were errors while building listings. Aborting as it is too dangerous to continue.");
+		return a.rc ? a.rc : c.rc;
+	}
+	return 0;
+}
+
+void
+brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x)
+{
+	*x = b->o->x;
+	x->mode = DUET_XFER_COPY;
+	x->dry_run = b->o->dry_run;
+	x->max_delete = -1; /* bisync checks its own percentage */
+	x->on_item = NULL;
+}
+
+struct bstore {
+	struct brun *b;
+	uint8_t outcome;
+};
+
+static int
+bstore_txn(struct duet_workdir_txn *t, void *ctx)
+{
+	struct bstore *s = ctx;
+	struct brun *b = s->b;
+	struct duet_pair_rec pr;
+	uint64_t run;
+	int rc;
+
+	if ((rc = duet_workdir_listing_update(t, b->pair, 1, &b->cur1, NULL)) != 0 ||
+	    (rc = duet_workdir_listing_update(t, b->pair, 2, &b->cur2, NULL)) != 0)
+		return rc;
+	if ((rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
+		return rc;
+	b->rec.end = duet_now_real();
+	b->rec.outcome = s->outcome;
+	if ((rc = duet_workdir_run_new(t, b->pair, &b->rec, &run)) == 0) {
+		pr.state = DUET_PAIR_CLEAN;
+		pr.last_run = run;
+		rc = duet_workdir_pair_put(t, b->pair, &pr);
+	}
+	duet_workdir_pair_dispose(&pr);
+	return rc;
+}
+
+int
+brun_store(struct brun *b, uint8_t outcome)
+{
+	struct bstore s = {b, outcome};
+	int rc;
+	duet_log(DUET_LOG_INFO, "Updating listings");
+	if ((rc = brun_list(b)) != 0)
+		return rc;
+	if ((rc = duet_workdir_write(b->w, bstore_txn, &s)) != 0)
+		duet_log(DUET_LOG_ERROR, "cannot store listings: %s", duet_err_msg());
+	return rc;
+}
+
+static int
+bmark_txn(struct duet_workdir_txn *t, void *ctx)
+{
+	struct brun *b = ctx;
+	struct duet_pair_rec pr;
+	int rc = duet_workdir_pair_get(t, b->pair, &pr);
+	if (rc == 0) {
+		pr.state = DUET_PAIR_NEEDS_RESYNC;
+		rc = duet_workdir_pair_put(t, b->pair, &pr);
+		duet_workdir_pair_dispose(&pr);
+	}
+	return rc;
+}
+
+/* Marks the pair as needing --resync. */
+static int
+brun_mark(struct brun *b)
+{
+	return duet_workdir_write(b->w, bmark_txn, b);
+}
+
+/* --resync: copy what only Path2 has to Path1, then Path1 to Path2 (Path1
+ * wins where both have a file), then record both listings. */
+static enum duet_bisync_result
+brun_resync(struct brun *b)
+{
+	struct duet_xfer_opts x;
+	struct duet_stats st;
+	int rc;
+
+	duet_log(DUET_LOG_INFO, "Copying Path2 files to Path1");
+	if ((rc = brun_list(b)) != 0)
+		return DUET_BISYNC_CRITICAL;
+	brun_xfer_opts(b, &x);
+	x.ignore_existing = 1;
+	duet_stats_init(&st);
+	rc = duet_xfer_run(b->fs2, &b->cur2, b->fs1, &b->cur1, &x, &st);
+	b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
+	if (rc == 0) {
+		duet_log(DUET_LOG_INFO, "Resynching Path1 to Path2");
+		brun_xfer_opts(b, &x);
+		duet_stats_init(&st);
+		if ((rc = brun_list(b)) == 0)
+			rc = duet_xfer_run(b->fs1, &b->cur1, b->fs2, &b->cur2, &x, &st);
+		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
+	}
+	if (rc != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		return DUET_BISYNC_CRITICAL;
+	}
+	if (b->o->dry_run)
+		return DUET_BISYNC_OK;
+	duet_log(DUET_LOG_INFO, "Resync updating listings");
+	return brun_store(b, DUET_RUN_OK) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
+}
+
+/* 1 when one canonical root contains the other. */
+static int
+brun_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+	if (strncmp(a, b, n) != 0)
+		return 0;
+	return la == lb || (la > lb ? a[n] : b[n]) == '/';
+}
+
+static enum duet_bisync_result
+brun_open(struct brun *b)
+{
+	const struct duet_bisync_opts *o = b->o;
+	char wd[4096];
+	int rc;
+
+	if (duet_fs_open(o->path1, &o->fs, &b->fs1) != 0 || duet_fs_open(o->path2, &o->fs, &b->fs2) != 0) {
+		duet_log(DUET_LOG_ERROR, "%s", duet_err_msg());
+		return DUET_BISYNC_USAGE;
+	}
+	if (b->fs1->file != NULL || b->fs2->file != NULL) {
+		duet_log(DUET_LOG_ERROR, "paths must be existing directories: %s is a file",
+		    b->fs1->file ? o->path1 : o->path2);
+		return DUET_BISYNC_USAGE;
+	}
+	if (b->fs1->canon && b->fs2->canon && brun_overlap(b->fs1->canon, b->fs2->canon)) {
+		duet_log(DUET_LOG_ERROR, "Overlapping paths detected. Cannot bisync between paths that "
+		    "overlap (%s and %s): choose two separate directories", o->path1, o->path2);
+		return DUET_BISYNC_USAGE;
+	}
+	snprintf(b->name1, sizeof(b->name1), "%s/", b->fs1->name);
+	snprintf(b->name2, sizeof(b->name2), "%s/", b->fs2->name);
+	if (o->workdir != NULL)
+		snprintf(wd, sizeof(wd), "%s", o->workdir);
+	else if ((rc = duet_bisync_default_workdir(wd, sizeof(wd))) != 0) {
+		duet_log(DUET_LOG_ERROR, "%s", duet_err_msg());
+		return DUET_BISYNC_USAGE;
+	}
+	if ((rc = duet_workdir_open(wd, &b->w)) != 0 ||
+	    (rc = duet_workdir_pair(b->w, b->fs1->canon ? b->fs1->canon : b->name1,
+	        b->fs2->canon ? b->fs2->canon : b->name2, 1, &b->pair)) != 0) {
+		duet_log(DUET_LOG_ERROR, "workdir: %s", duet_err_msg());
+		return rc == DUET_E_CORRUPT ? DUET_BISYNC_CRITICAL : DUET_BISYNC_RETRY;
+	}
+	return DUET_BISYNC_OK;
+}
+
+static void
+brun_final(enum duet_bisync_result r)
+{
+	switch (r) {
+	case DUET_BISYNC_OK:
+		duet_log(DUET_LOG_NOTICE, "Bisync successful");
+		break;
+	case DUET_BISYNC_RETRY:
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. Please try again.");
+		break;
+	case DUET_BISYNC_CRITICAL:
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. Must run --resync to recover.");
+		break;
+	case DUET_BISYNC_USAGE:
+		break;
+	}
+}
+
+enum duet_bisync_result
+duet_bisync_run(const struct duet_bisync_opts *o)
+{
+	struct brun b;
+	struct duet_lock_holder me, held;
+	enum duet_bisync_result r;
+	int locked = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.o = o;
+	duet_listing_init(&b.cur1);
+	duet_listing_init(&b.cur2);
+	b.rec.start = duet_now_real();
+	r = brun_open(&b);
+	if (r == DUET_BISYNC_OK && !o->dry_run) {
+		if (duet_workdir_lock_take(b.w, b.pair, 0, &me, &held) != 0) {
+			duet_log(DUET_LOG_ERROR, "prior lock found: pair held by %s pid %d (%s)", held.host,
+			    (int)held.pid, duet_err_msg());
+			r = DUET_BISYNC_RETRY;
+		} else {
+			locked = 1;
+		}
+	}
+	if (r == DUET_BISYNC_OK) {
+		duet_log(DUET_LOG_NOTICE, "%s Path1 \"%s\" with Path2 \"%s\"",
+		    o->resync ? "Resyncing" : "Synching", b.name1, b.name2);
+		r = o->resync ? brun_resync(&b) : brun_normal(&b);
+	}
+	/* After a critical error the stored listings are not trusted. */
+	if (r == DUET_BISYNC_CRITICAL && b.w != NULL && !o->dry_run && brun_mark(&b) != 0)
+		duet_log(DUET_LOG_ERROR, "cannot mark the pair for --resync: %s", duet_err_msg());
+	if (locked && duet_workdir_lock_release(b.w, b.pair, &me) != 0)
+		duet_log(DUET_LOG_ERROR, "cannot release the lock: %s", duet_err_msg());
+	brun_final(r);
+	duet_listing_dispose(&b.cur1);
+	duet_listing_dispose(&b.cur2);
+	duet_workdir_close(b.w);
+	duet_fs_close(b.fs1);
+	duet_fs_close(b.fs2);
+	return r;
+}

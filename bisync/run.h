@@ -1,0 +1,53 @@
+/*
+ * run.h: one bisync run (rclone bisync's semantics): open both roots and
+ * the workdir, take the pair's lock, then either --resync (a new baseline:
+ * both sides end up with the union, Path1 winning) or a normal run
+ * (deltas against the stored listings, safety checks, the decision table,
+ * conflicts, the copies and deletes, new listings stored in one LMDB
+ * transaction). Ends with rclone's final words.
+ */
+#ifndef DUET_BISYNC_RUN_H
+#define DUET_BISYNC_RUN_H
+
+#include <stdint.h>
+
+#include "conflict/plan.h"
+#include "core/backend.h"
+#include "core/filter.h"
+#include "core/xfer.h"
+
+/* Outcomes, mapped to exit codes by the CLI (rclone's: 0, 1, 2, 7). */
+enum duet_bisync_result {
+	DUET_BISYNC_OK = 0,
+	DUET_BISYNC_RETRY = 1,    /* "Bisync aborted. Please try again." */
+	DUET_BISYNC_USAGE = 2,    /* bad paths or options */
+	DUET_BISYNC_CRITICAL = 7, /* "Bisync aborted. Must run --resync to recover." */
+};
+
+struct duet_bisync_opts {
+	const char *path1, *path2;   /* remote specs as given */
+	const char *workdir;         /* NULL: the default location */
+	int resync;                  /* --resync (Path1 wins differences) */
+	int dry_run;                 /* --dry-run */
+	int force;                   /* --force: no max-delete check */
+	int max_delete;              /* percentage, 0..100 (default 50) */
+	int check_sync;              /* compare final listings (default 1) */
+	struct duet_conflict_opts conflict; /* resolution, loser, suffixes */
+	struct duet_fs_opts fs;      /* backend options */
+	struct duet_xfer_opts x;     /* copy options (transfers, checkers...) */
+	const struct duet_filter *filter; /* NULL: everything */
+};
+
+/* Fills rclone's defaults (max-delete 50, check-sync on, suffix
+ * ".conflict", compare size+modtime). */
+void duet_bisync_opts_init(struct duet_bisync_opts *o);
+
+/* The default workdir, ${XDG_STATE_HOME:-$HOME/.local/state}/duet/bisync,
+ * into buf (len bytes). 0 or DUET_E_NAMETOOLONG / DUET_E_NOTFOUND (no
+ * HOME). */
+int duet_bisync_default_workdir(char *buf, size_t len);
+
+/* Runs bisync once. Logs everything (ending with the final words). */
+enum duet_bisync_result duet_bisync_run(const struct duet_bisync_opts *o);
+
+#endif

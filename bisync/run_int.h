@@ -1,0 +1,33 @@
+/*
+ * run_int.h: the state of one bisync run, shared by run.c (set-up, lock,
+ * resync, listings) and normal.c (the normal run). Private to bisync/.
+ */
+#ifndef DUET_BISYNC_RUN_INT_H
+#define DUET_BISYNC_RUN_INT_H
+
+#include "bisync/run.h"
+#include "core/listing.h"
+#include "workdir/workdir.h"
+
+struct brun {
+	const struct duet_bisync_opts *o;
+	struct duet_fs *fs1, *fs2;
+	struct duet_workdir *w;
+	uint32_t pair;
+	struct duet_listing cur1, cur2;  /* current listings (walked) */
+	struct duet_run_rec rec;         /* counters of this run */
+	char name1[4096], name2[4096];   /* "root/" as logged */
+};
+
+/* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
+ * listing error (logged). */
+int brun_list(struct brun *b);
+/* Lists both sides again and stores both listings, the run record and the
+ * pair state in one transaction. */
+int brun_store(struct brun *b, uint8_t outcome);
+/* The normal run (prior listings exist). */
+enum duet_bisync_result brun_normal(struct brun *b);
+/* Copy options for one direction (src side 1 or 2). */
+void brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x);
+
+#endif

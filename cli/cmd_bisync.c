@@ -1,0 +1,169 @@
+/*
+ * cmd_bisync.c: `duet bisync PATH1 PATH2` (also `bisync PATH1 PATH2`):
+ * rclone bisync's flags into struct duet_bisync_opts, then one run.
+ */
+#include "cli.h"
+#include "cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bisync/run.h"
+#include "core/filter.h"
+#include "core/hash.h"
+
+/* Flags of rclone bisync that this build parses but does not carry out
+ * yet: refused with a clear message rather than silently ignored. */
+static int
+bisync_unsupported(const struct cli_opts *o)
+{
+	const struct { int set; const char *flag; } later[] = {
+		{o->check_access, "--check-access"}, {o->remove_empty_dirs, "--remove-empty-dirs"},
+		{o->download_hash, "--download-hash"}, {o->filters_file != NULL, "--filters-file"},
+		{o->ignore_listing_checksum, "--ignore-listing-checksum"}, {o->recover, "--recover"},
+		{o->resilient, "--resilient"}, {o->no_slow_hash, "--no-slow-hash"},
+		{o->slow_hash_sync_only, "--slow-hash-sync-only"}, {o->backup_dir1 != NULL, "--backup-dir1"},
+		{o->backup_dir2 != NULL, "--backup-dir2"}, {o->backup_dir != NULL, "--backup-dir"},
+		{o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
+		{o->max_lock != 0, "--max-lock"}, {o->create_empty_src_dirs, "--create-empty-src-dirs"},
+		{o->interactive, "--interactive"},
+	};
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+		if (later[i].set) {
+			fprintf(stderr, "Error: bisync %s is not available in this build yet; run without it\n",
+			    later[i].flag);
+			return EXIT_USAGE;
+		}
+	if (o->resync_mode != NULL && strcmp(o->resync_mode, "path1") != 0 &&
+	    strcmp(o->resync_mode, "none") != 0) {
+		fprintf(stderr, "Error: --resync-mode %s is not available in this build yet "
+		    "(path1 is)\n", o->resync_mode);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+bisync_compare(const struct cli_opts *o, struct duet_conflict_opts *c)
+{
+	char buf[128];
+	char *save = NULL, *tok;
+	if (o->x.checksum) { /* rclone: --checksum means compare size,checksum */
+		c->compare_modtime = 0;
+		c->compare_checksum = 1;
+	}
+	if (o->compare == NULL)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", o->compare);
+	c->compare_size = c->compare_modtime = c->compare_checksum = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "size") == 0)
+			c->compare_size = 1;
+		else if (strcmp(tok, "modtime") == 0)
+			c->compare_modtime = 1;
+		else if (strcmp(tok, "checksum") == 0)
+			c->compare_checksum = 1;
+		else {
+			fprintf(stderr, "Error: unknown compare option: %s (must be size, modtime, or checksum)\n", tok);
+			return EXIT_USAGE;
+		}
+	}
+	if (!c->compare_size && !c->compare_modtime && !c->compare_checksum) {
+		fprintf(stderr, "Error: must set a Compare method. (size, modtime, and checksum can't all be false.)\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+bisync_conflict(const struct cli_opts *o, struct duet_conflict_opts *c, char *s1, char *s2,
+    size_t len)
+{
+	static const char *resolves[] = {"none", "path1", "path2", "newer", "older", "larger", "smaller"};
+	static const char *losers[] = {"num", "pathname", "delete"};
+	const char *suf = o->conflict_suffix ? o->conflict_suffix : "conflict", *comma;
+	int found;
+
+	if (o->conflict_resolve != NULL) {
+		found = 0;
+		for (int i = 0; i < 7; i++)
+			if (strcasecmp(o->conflict_resolve, resolves[i]) == 0) {
+				c->resolve = (enum duet_resolve)i;
+				found = 1;
+			}
+		if (!found) {
+			fprintf(stderr, "Error: --conflict-resolve %s: want none, path1, path2, newer, older, larger or smaller\n",
+			    o->conflict_resolve);
+			return EXIT_USAGE;
+		}
+	}
+	if (o->conflict_loser != NULL && o->conflict_loser[0] != '\0') {
+		found = 0;
+		for (int i = 0; i < 3; i++)
+			if (strcasecmp(o->conflict_loser, losers[i]) == 0) {
+				c->loser = (enum duet_loser)i;
+				found = 1;
+			}
+		if (!found) {
+			fprintf(stderr, "Error: --conflict-loser %s: want num, pathname or delete\n", o->conflict_loser);
+			return EXIT_USAGE;
+		}
+	}
+	comma = strchr(suf, ',');
+	if (comma != NULL && strchr(comma + 1, ',') != NULL) {
+		int parts = 1;
+		for (const char *p = suf; *p; p++)
+			parts += *p == ',';
+		fprintf(stderr, "Error: --conflict-suffix cannot have more than 2 comma-separated values. Received %d: %s\n",
+		    parts, suf);
+		return EXIT_USAGE;
+	}
+	snprintf(s1, len, ".%.*s", comma ? (int)(comma - suf) : (int)strlen(suf), suf);
+	snprintf(s2, len, ".%s", comma ? comma + 1 : suf);
+	c->suffix1 = s1;
+	c->suffix2 = s2;
+	c->keep_extension = o->x.suffix_keep_extension;
+	return 0;
+}
+
+int
+cmd_bisync(struct cli_opts *o)
+{
+	struct duet_bisync_opts b;
+	struct duet_filter *f = NULL;
+	char s1[256], s2[256];
+	int ec;
+
+	duet_bisync_opts_init(&b);
+	if ((ec = bisync_unsupported(o)) != 0 || (ec = bisync_compare(o, &b.conflict)) != 0 ||
+	    (ec = bisync_conflict(o, &b.conflict, s1, s2, sizeof(s1))) != 0)
+		return ec;
+	if (o->check_sync != NULL) {
+		if (strcmp(o->check_sync, "true") == 0)
+			b.check_sync = 1;
+		else if (strcmp(o->check_sync, "false") == 0)
+			b.check_sync = 0;
+		else {
+			fprintf(stderr, "Error: unknown check-sync mode for bisync: \"%s\" (true or false)\n", o->check_sync);
+			return EXIT_USAGE;
+		}
+	}
+	if ((ec = cli_build_filter(o, &f)) != 0)
+		return ec;
+	b.path1 = o->args[0];
+	b.path2 = o->args[1];
+	b.workdir = o->workdir;
+	b.resync = o->resync || o->resync_mode != NULL;
+	b.dry_run = o->dry_run;
+	b.force = o->force;
+	/* --max-delete is a percentage in bisync (default 50), clamped. */
+	b.max_delete = o->x.max_delete < 0 ? 50 : o->x.max_delete > 100 ? 100 : (int)o->x.max_delete;
+	b.x = o->x;
+	b.filter = f;
+	b.conflict.hash_kind = -1;
+	cli_fs_opts(o, &b.fs);
+	ec = (int)duet_bisync_run(&b);
+	duet_filter_free(f);
+	return ec;
+}

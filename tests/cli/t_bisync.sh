@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# t_bisync.sh: duet bisync on real folders: the baseline, propagation of
+# every kind of change, conflicts and their options, the safety checks and
+# bad input. Usage: t_bisync.sh /path/to/duet
+. "${DUET_TEST_LIB:-$(dirname "$0")/lib.sh}"
+D="$DUET"
+cd "$T"
+B() { "$D" bisync p1 p2 --workdir "$T/wd" "$@"; }
+files() { (cd "$1" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' '); }
+
+mkfile p1/a.txt "alpha" "2020-01-01"; mkfile p1/d/b.txt "bravo" "2020-01-01"
+mkfile p2/c.txt "charlie" "2020-01-01"; mkfile p2/a.txt "ALPHA-2" "2021-01-01"
+
+# --- the first run needs --resync
+expect_rc "first run without --resync is critical" 7 B
+expect_grep "says how to recover" "Must run --resync to recover" "$T/err"
+check "nothing copied before --resync" test ! -e p2/d/b.txt
+expect_rc "--resync" 0 B --resync
+expect_grep "final words" "Bisync successful" "$T/err"
+expect_eq "resync: union on Path1" "a.txt c.txt d/b.txt " "$(files p1)"
+expect_eq "resync: union on Path2" "a.txt c.txt d/b.txt " "$(files p2)"
+expect_eq "resync: Path1 wins a difference" "alpha" "$(cat p2/a.txt)"
+
+# --- a run with no changes
+expect_rc "no-change run" 0 B -v
+expect_grep "no changes found" "No changes found" "$T/err"
+
+# --- every kind of one-sided change travels
+mkfile p1/new1.txt "n1"; mkfile p2/new2.txt "n2"
+mkfile p1/a.txt "alpha, edited" "2022-01-01"; rm p2/c.txt
+expect_rc "changes on both sides" 0 B -v
+expect_eq "new file 1->2" "n1" "$(cat p2/new1.txt)"
+expect_eq "new file 2->1" "n2" "$(cat p1/new2.txt)"
+expect_eq "modified file 1->2" "alpha, edited" "$(cat p2/a.txt)"
+check "delete 2->1" test ! -e p1/c.txt
+expect_grep "delta lines" "Path2    File was deleted" "$T/err"
+same_tree "both sides equal after the run" p1 p2
+
+# --- dry run changes nothing and keeps the baseline
+mkfile p1/dry.txt "dry"
+expect_rc "--dry-run" 0 B --dry-run
+check "dry-run copied nothing" test ! -e p2/dry.txt
+expect_rc "real run after dry-run" 0 B
+check "real run copies it" test -e p2/dry.txt
+
+# --- a conflict: both versions kept, numbered
+mkfile p1/a.txt "one side" "2023-01-01"; mkfile p2/a.txt "other side!" "2023-02-01"
+expect_rc "conflict run" 0 B -v
+expect_grep "conflict noticed" "New or changed in both paths" "$T/err"
+expect_eq "Path1's version as conflict1 on Path2" "one side" "$(cat p2/a.txt.conflict1)"
+expect_eq "Path2's version as conflict2 on Path1" "other side!" "$(cat p1/a.txt.conflict2)"
+check "no a.txt left" test ! -e p1/a.txt -a ! -e p2/a.txt
+same_tree "equal after the conflict" p1 p2
+rm p1/a.txt.conflict*; expect_rc "deleting the conflict copies on one side" 0 B
+check "propagated" test ! -e p2/a.txt.conflict1
+
+# --- --conflict-resolve newer: the newer wins, the loser is renamed
+mkfile p1/r.txt "base"; expect_rc "add r" 0 B
+mkfile p1/r.txt "older edit" "2023-01-01"; mkfile p2/r.txt "newer edit" "2024-01-01"
+expect_rc "resolve newer" 0 B --conflict-resolve newer -v
+expect_grep "winner logged" "The winner is: Path2" "$T/err"
+expect_eq "winner on Path1" "newer edit" "$(cat p1/r.txt)"
+expect_eq "loser kept" "older edit" "$(cat p2/r.txt.conflict1)"
+rm -f p1/r.txt.conflict1; expect_rc "clean" 0 B
+
+# --- --conflict-loser delete with --conflict-resolve path1
+mkfile p1/r.txt "p1 edit" "2025-01-01"; mkfile p2/r.txt "p2 edit, longer" "2025-02-01"
+expect_rc "resolve path1, loser delete" 0 B --conflict-resolve path1 --conflict-loser delete
+expect_eq "path1 version everywhere" "p1 edit" "$(cat p2/r.txt)"
+check "no conflict copies" test -z "$(find p1 p2 -name 'r.txt.*')"
+
+# --- --conflict-suffix with two values and keep-extension
+mkfile p1/s.txt "S1" "2025-03-01"; expect_rc "add s" 0 B
+mkfile p1/s.txt "S1 edit" "2025-03-02"; mkfile p2/s.txt "S2 edit!" "2025-03-03"
+expect_rc "two suffixes" 0 B --conflict-suffix laptop,server --suffix-keep-extension
+check "named by side" test -e p1/s.laptop1.txt -a -e p1/s.server1.txt
+expect_rc "three suffixes refused" 2 B --conflict-suffix a,b,c
+expect_grep "three suffixes message" "cannot have more than 2" "$T/err"
+
+# --- max-delete: too many deletes stop the run; --force goes on
+rm -f p1/s.*; expect_rc "settle" 0 B
+for i in 1 2 3 4 5 6; do mkfile p1/m$i "m$i"; done; expect_rc "add m*" 0 B
+n=$(files p1 | wc -w)
+rm p1/m*; rm p1/new1.txt p1/new2.txt p1/dry.txt
+expect_rc "too many deletes" 1 B
+expect_grep "safety abort" "Safety abort" "$T/err"
+expect_grep "please try again" "Please try again" "$T/err"
+check "nothing deleted on Path2" test -e p2/m1 -a -e p2/new1.txt
+expect_rc "--max-delete 90 allows it" 0 B --max-delete 90
+check "deletes propagated" test ! -e p2/m1
+
+# --- an emptied side never propagates as delete-everything
+mv p2 p2.saved; mkdir p2
+expect_rc "empty Path2 is critical" 7 B
+expect_grep "empty listing message" "Empty current Path2 listing" "$T/err"
+check "Path1 untouched" test -e p1/d/b.txt
+expect_rc "next run still demands --resync" 7 B
+rmdir p2; mv p2.saved p2
+expect_rc "resync after the scare" 0 B --resync
+
+# --- bad input
+expect_rc "overlapping paths" 2 "$D" bisync p1 p1/d --workdir "$T/wd"
+expect_grep "overlap message" "Overlapping paths" "$T/err"
+expect_rc "same path twice" 2 "$D" bisync p1 p1 --workdir "$T/wd"
+expect_rc "a root that is a file" 2 "$D" bisync p2/d/b.txt p1 --workdir "$T/wd"
+expect_grep "must be directories" "paths must be existing directories" "$T/err"
+expect_rc "bad --compare" 2 B --compare size,colour
+expect_rc "bad --conflict-resolve" 2 B --conflict-resolve sometimes
+mkdir -p badwd && head -c 8192 /dev/urandom >badwd/data.mdb
+expect_rc "corrupt workdir" 7 "$D" bisync p1 p2 --workdir "$T/badwd"
+expect_grep "corrupt workdir says the way out" "resync" "$T/err"
+chmod 755 "$T"; mkdir -p ro && chmod 555 ro
+expect_rc "unwritable workdir" 1 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$D" bisync p1 p2 --workdir "$T/ro/wd"
+expect_grep "unwritable workdir named" "ro/wd" "$T/err"
+
+done_testing
