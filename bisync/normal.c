@@ -268,7 +268,7 @@ brun_normal(struct brun *b)
 	struct bnormal n;
 	struct duet_compare cmp;
 	enum duet_bisync_result r;
-	int rc;
+	int rc, changed;
 
 	memset(&n, 0, sizeof(n));
 	n.b = b;
@@ -305,7 +305,8 @@ brun_normal(struct brun *b)
 	duet_deltas_log_stats(&n.d2, 2);
 	if ((r = bn_max_delete(&n)) != DUET_BISYNC_OK)
 		goto out;
-	if (n.d1.n == 0 && n.d2.n == 0)
+	changed = n.d1.n != 0 || n.d2.n != 0;
+	if (!changed)
 		duet_log(DUET_LOG_INFO, "No changes found");
 	else if (bn_apply(&n) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
@@ -314,7 +315,9 @@ brun_normal(struct brun *b)
 	}
 	if (b->o->dry_run)
 		goto out;
-	if (brun_store(b, DUET_RUN_OK) != 0 || (b->o->check_sync && bn_check_sync(b) != 0))
+	bn_dispose(&n); /* the plan and prior listings are done with: less peak memory */
+	/* Nothing was done: the listings just walked are the new ones. */
+	if (brun_store(b, DUET_RUN_OK, changed) != 0 || (b->o->check_sync && bn_check_sync(b) != 0))
 		r = DUET_BISYNC_CRITICAL;
 out:
 	bn_dispose(&n);

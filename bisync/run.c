@@ -137,12 +137,12 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 }
 
 int
-brun_store(struct brun *b, uint8_t outcome)
+brun_store(struct brun *b, uint8_t outcome, int relist)
 {
 	struct bstore s = {b, outcome};
 	int rc;
 	duet_log(DUET_LOG_INFO, "Updating listings");
-	if ((rc = brun_list(b)) != 0)
+	if (relist && (rc = brun_list(b)) != 0)
 		return rc;
 	if ((rc = duet_workdir_write(b->w, bstore_txn, &s)) != 0)
 		duet_log(DUET_LOG_ERROR, "cannot store listings: %s", duet_err_msg());
@@ -202,7 +202,7 @@ brun_resync(struct brun *b)
 	if (b->o->dry_run)
 		return DUET_BISYNC_OK;
 	duet_log(DUET_LOG_INFO, "Resync updating listings");
-	return brun_store(b, DUET_RUN_OK) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
+	return brun_store(b, DUET_RUN_OK, 1) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
 }
 
 /* 1 when one canonical root contains the other. */

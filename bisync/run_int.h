@@ -22,9 +22,10 @@ struct brun {
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
  * listing error (logged). */
 int brun_list(struct brun *b);
-/* Lists both sides again and stores both listings, the run record and the
- * pair state in one transaction. */
-int brun_store(struct brun *b, uint8_t outcome);
+/* Stores both listings, the run record and the pair state in one
+ * transaction; with relist, both sides are walked again first (after a run
+ * that changed them), else cur1/cur2 are stored as they are. */
+int brun_store(struct brun *b, uint8_t outcome, int relist);
 /* The normal run (prior listings exist). */
 enum duet_bisync_result brun_normal(struct brun *b);
 /* Copy options for one direction (src side 1 or 2). */

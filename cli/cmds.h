@@ -31,5 +31,6 @@ int cmd_sha1sum(struct cli_opts *o);
 int cmd_size(struct cli_opts *o);
 int cmd_sync(struct cli_opts *o);
 int cmd_touch(struct cli_opts *o);
+int cmd_bisync_listings(struct cli_opts *o);
 
 #endif

@@ -176,7 +176,7 @@ static const struct flag flags[] = {
 	{"resilient", 0, F_BOOL, O(resilient), 0, "bisync", "Allow the next run to retry after a less serious error"},
 	{"no-slow-hash", 0, F_BOOL, O(no_slow_hash), 0, "bisync", "Ignore listing hashes on backends where hashing is slow"},
 	{"slow-hash-sync-only", 0, F_BOOL, O(slow_hash_sync_only), 0, "bisync", "Use slow hashes only for files about to be synced"},
-	{"workdir", 0, F_STR, O(workdir), 0, "bisync", "Where bisync keeps its state (default ~/.local/state/duet/bisync)"},
+	{"workdir", 0, F_STR, O(workdir), 0, "bisync bisync-listings", "Where bisync keeps its state (default ~/.local/state/duet/bisync)"},
 	{"no-unicode-normalization", 0, F_BOOL, O(no_unicode_normalization), 0, "bisync", "Do not match names that differ only in Unicode normalization"},
 	{"ignore-case-sync", 0, F_BOOL, O(ignore_case_sync), 0, "bisync", "Match names that differ only in case"},
 	{"fix-case", 0, F_BOOL, O(fix_case), 0, "bisync", "Rename names to Path1's case where only the case differs"},

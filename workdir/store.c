@@ -204,7 +204,10 @@ wd_merge_one(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *pre
 			return 0;
 		}
 		st->puts++;
-		rc = mdb_cursor_put(c, k, &nv, MDB_CURRENT);
+		/* k points into the page; a put of another size moves it. */
+		memcpy(key, k->mv_data, k->mv_size);
+		nk.mv_size = k->mv_size;
+		rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT);
 		return rc ? wd_terr(t, rc, "write listing entry") : 0;
 	}
 	memcpy(key, prefix, WD_LKEY_HDR);

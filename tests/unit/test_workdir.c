@@ -474,6 +474,43 @@ test_listing_roundtrip(void **state)
 	free(dir);
 }
 
+/* Updating entries whose stored value changes size (hashes dropped or
+ * added) keeps every key: a put must not reuse the cursor's key pointer,
+ * which the page shuffle invalidates. */
+static void
+test_listing_update_value_size(void **state)
+{
+	char *dir = mktmp();
+	struct duet_workdir *w = open_ok(dir);
+	struct duet_listing l, got;
+	struct duet_hashes h;
+	(void)state;
+	duet_listing_init(&l);
+	duet_listing_init(&got);
+	memset(&h, 0x5a, sizeof(h));
+	h.mask = DUET_HASH_BIT(DUET_HASH_MD5) | DUET_HASH_BIT(DUET_HASH_SHA256);
+	fill_listing(&l, 50, "f");
+	for (size_t i = 0; i < l.n; i++)
+		l.v[i].hashes = &h;
+	assert_int_equal(store_listing(w, 3, 1, &l), 0);
+	for (int round = 0; round < 3; round++) {
+		/* Every other entry loses (or regains) its hashes. */
+		for (size_t i = 0; i < l.n; i += 2)
+			l.v[i].hashes = round % 2 == 0 ? NULL : &h;
+		assert_int_equal(store_listing(w, 3, 1, &l), 0);
+		assert_int_equal(duet_workdir_listing_load(w, 3, 1, &got), 0);
+		assert_same_listing(&l, &got);
+		duet_listing_dispose(&got);
+		duet_listing_init(&got);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		l.v[i].hashes = NULL;
+	duet_listing_dispose(&l);
+	duet_workdir_close(w);
+	rmtree(dir);
+	free(dir);
+}
+
 static size_t
 last_pgno(struct duet_workdir *w)
 {
@@ -1215,6 +1252,7 @@ main(void)
 		cmocka_unit_test(test_pairs),
 		cmocka_unit_test(test_listing_roundtrip),
 		cmocka_unit_test(test_listing_update_changed_only),
+		cmocka_unit_test(test_listing_update_value_size),
 		cmocka_unit_test(test_map_growth),
 		cmocka_unit_test(test_map_resized_elsewhere),
 		cmocka_unit_test(test_runs),

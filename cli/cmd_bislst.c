@@ -1,0 +1,35 @@
+/*
+ * cmd_bislst.c: `duet bisync-listings export|import PATH1 PATH2 DIR`:
+ * rclone-compatible `.lst` export of a bisync pair's stored listings, and
+ * import of rclone bisync's listings so a pair moves over without --resync.
+ * The work is in bisync/listings.c; this file checks the verb.
+ */
+#include "cli.h"
+#include "cmds.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bisync/listings.h"
+
+int
+cmd_bisync_listings(struct cli_opts *o)
+{
+	struct duet_bislst_opts b;
+	const char *verb = o->args[0];
+
+	if (strcmp(verb, "export") != 0 && strcmp(verb, "import") != 0) {
+		fprintf(stderr, "Error: bisync-listings: unknown verb \"%s\" (want export or import)\n",
+		    verb);
+		return EXIT_USAGE;
+	}
+	memset(&b, 0, sizeof(b));
+	b.path1 = o->args[1];
+	b.path2 = o->args[2];
+	b.dir = o->args[3];
+	b.workdir = o->workdir;
+	cli_fs_opts(o, &b.fs);
+	if (strcmp(verb, "export") == 0)
+		return (int)duet_bislst_export(&b);
+	return (int)duet_bislst_import(&b);
+}
