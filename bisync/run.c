@@ -5,7 +5,6 @@
  */
 #include "run_int.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,55 +44,36 @@ duet_bisync_default_workdir(char *buf, size_t len)
 	return 0;
 }
 
-struct bwalk {
-	struct duet_fs *fs;
-	struct duet_walk_opts wo;
-	struct duet_listing *out;
-	int rc;
-};
-
-static void *
-bwalk_run(void *arg)
-{
-	struct bwalk *j = arg;
-	j->rc = duet_walk(j->fs, "", &j->wo, j->out);
-	if (j->rc == 0 && j->out->errors > 0)
-		j->rc = DUET_E_IO;
-	else if (j->rc != 0)
-		duet_logo(DUET_LOG_ERROR, j->fs->name, "cannot list: %s", duet_err_msg());
-	return NULL;
-}
-
 int
 brun_list(struct brun *b)
 {
-	struct bwalk a, c;
-	pthread_t t;
-	int threaded;
+	struct duet_walk_job j[2];
+	struct duet_listing *out[2] = {&b->cur1, &b->cur2};
+	struct duet_fs *fs[2] = {b->fs1, b->fs2};
+	int rc = 0;
 
-	memset(&a, 0, sizeof(a));
-	memset(&c, 0, sizeof(c));
-	duet_listing_dispose(&b->cur1);
-	duet_listing_dispose(&b->cur2);
-	a.fs = b->fs1;
-	a.out = &b->cur1;
-	c.fs = b->fs2;
-	c.out = &b->cur2;
-	a.wo.filter = c.wo.filter = b->o->filter && duet_filter_active(b->o->filter) ? b->o->filter : NULL;
-	a.wo.checkers = c.wo.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
-	a.wo.max_depth = c.wo.max_depth = -1;
-	threaded = pthread_create(&t, NULL, bwalk_run, &c) == 0;
-	bwalk_run(&a);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		bwalk_run(&c);
-	if (a.rc != 0 || c.rc != 0) {
+	for (int i = 0; i < 2; i++) {
+		memset(&j[i], 0, sizeof(j[i]));
+		duet_listing_dispose(out[i]);
+		j[i].fs = fs[i];
+		j[i].out = out[i];
+		j[i].o.filter = b->o->filter && duet_filter_active(b->o->filter) ? b->o->filter : NULL;
+		j[i].o.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
+		j[i].o.max_depth = -1;
+	}
+	duet_walk_both(&j[0], &j[1]);
+	for (int i = 0; i < 2; i++) {
+		if (j[i].rc != 0)
+			duet_logo(DUET_LOG_ERROR, fs[i]->name, "cannot list: %s", j[i].msg);
+		else if (out[i]->errors > 0)
+			j[i].rc = duet_err_set(DUET_E_IO, "%ld directories could not be read",
+			    out[i]->errors);
+		rc = rc ? rc : j[i].rc;
+	}
+	if (rc != 0)
 		duet_log(DUET_LOG_ERROR,
 		    "There were errors while building listings. Aborting as it is too dangerous to continue.");
-		return a.rc ? a.rc : c.rc;
-	}
-	return 0;
+	return rc;
 }
 
 void

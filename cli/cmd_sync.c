@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "cmds.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,57 +53,28 @@ roots_overlap(const struct duet_fs *a, const struct duet_fs *b)
 	    (n > 0 && a->canon[n - 1] == '/');
 }
 
-struct walk_job {
-	struct duet_fs *fs;
-	struct duet_walk_opts wo;
-	struct duet_listing *out;
-	int rc;
-	char msg[512];
-};
-
-static void *
-walk_job_run(void *arg)
-{
-	struct walk_job *j = arg;
-	j->rc = duet_walk(j->fs, "", &j->wo, j->out);
-	if (j->rc != 0)
-		snprintf(j->msg, sizeof(j->msg), "%s", duet_err_msg());
-	return NULL;
-}
-
 /* Lists source and destination at the same time. */
 static int
 xcmd_list(struct xcmd *c)
 {
-	struct walk_job js, jd;
-	pthread_t t;
-	int threaded;
+	struct duet_walk_job js, jd;
 
 	memset(&js, 0, sizeof(js));
 	memset(&jd, 0, sizeof(jd));
 	js.fs = c->src;
 	js.out = &c->sl;
-	cli_walk_opts(c->o, c->filter, &js.wo);
-	js.wo.dirs = 1;
+	cli_walk_opts(c->o, c->filter, &js.o);
+	js.o.dirs = 1;
 	jd.fs = c->dst;
 	jd.out = &c->dl;
 	/* --delete-excluded: see everything on the destination. */
-	cli_walk_opts(c->o, c->o->x.delete_excluded ? NULL : c->filter, &jd.wo);
-	jd.wo.dirs = 1;
+	cli_walk_opts(c->o, c->o->x.delete_excluded ? NULL : c->filter, &jd.o);
+	jd.o.dirs = 1;
 	duet_listing_dispose(&c->sl);
 	duet_listing_dispose(&c->dl);
-	if (c->o->x.no_traverse || c->o->x.no_check_dest) {
-		jd.rc = 0; /* the destination is not listed: checks stat it */
-		walk_job_run(&js);
-		threaded = 0;
-	} else {
-		threaded = pthread_create(&t, NULL, walk_job_run, &jd) == 0;
-		walk_job_run(&js);
-		if (threaded)
-			pthread_join(t, NULL);
-		else
-			walk_job_run(&jd);
-	}
+	/* --no-traverse, --no-check-dest: the destination is not listed; the
+	 * checks look each file up instead. */
+	duet_walk_both(&js, c->o->x.no_traverse || c->o->x.no_check_dest ? NULL : &jd);
 	if (js.rc != 0) {
 		duet_logo(DUET_LOG_ERROR, c->src->name, "error reading source root directory: %s", js.msg);
 		return js.rc;

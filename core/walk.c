@@ -7,6 +7,7 @@
 #include "walk.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -256,4 +257,32 @@ out:
 	pthread_cond_destroy(&w.cv);
 	pthread_mutex_destroy(&w.mu);
 	return rc;
+}
+
+static void *
+walk_job_run(void *arg)
+{
+	struct duet_walk_job *j = arg;
+	j->rc = duet_walk(j->fs, "", &j->o, j->out);
+	j->msg[0] = '\0';
+	if (j->rc != 0)
+		snprintf(j->msg, sizeof(j->msg), "%s", duet_err_msg());
+	return NULL;
+}
+
+void
+duet_walk_both(struct duet_walk_job *a, struct duet_walk_job *b)
+{
+	pthread_t t;
+	int threaded;
+	if (b == NULL) {
+		walk_job_run(a);
+		return;
+	}
+	threaded = pthread_create(&t, NULL, walk_job_run, b) == 0;
+	walk_job_run(a);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		walk_job_run(b);
 }

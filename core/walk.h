@@ -30,4 +30,17 @@ struct duet_walk_opts {
 int duet_walk(struct duet_fs *fs, const char *dir, const struct duet_walk_opts *o,
     struct duet_listing *out);
 
+/* One walk of duet_walk_both: inputs fs, o, out; outputs rc and msg. */
+struct duet_walk_job {
+	struct duet_fs *fs;          /* borrowed */
+	struct duet_walk_opts o;
+	struct duet_listing *out;    /* initialised by the caller */
+	int rc;                      /* duet_walk's result */
+	char msg[512];               /* its error message when rc != 0 */
+};
+
+/* Runs both walks at the same time (b on a thread of its own, or after a
+ * when no thread can be made). b may be NULL: only a runs. */
+void duet_walk_both(struct duet_walk_job *a, struct duet_walk_job *b);
+
 #endif
