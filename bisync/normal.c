@@ -32,19 +32,41 @@ bn_dispose(struct bnormal *n)
 	duet_listing_dispose(&n->prior2);
 }
 
-/* Stored listings: both must be there (the pair is CLEAN). */
+static int
+bn_count(uint32_t no, uint8_t status, const void *data, size_t len, void *ctx)
+{
+	(void)no;
+	(void)status;
+	(void)data;
+	(void)len;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+/* Stored listings: both must be there (the pair is CLEAN), or the pair was
+ * interrupted and --recover finishes it: the stored listings still describe
+ * the state before that run (they are only written at its end), so a
+ * normal run against them completes what it had begun. Whatever it had
+ * already copied is found equal on both sides, not as a conflict; what it
+ * deleted is deleted on both sides. */
 static enum duet_bisync_result
 bn_load(struct bnormal *n)
 {
 	struct brun *b = n->b;
 	struct duet_workdir_txn *t = NULL;
 	struct duet_pair_rec pr;
-	int rc, clean = 0;
+	uint64_t last_run = 0;
+	unsigned planned = 0;
+	int rc, clean = 0, interrupted = 0;
 
 	if ((rc = duet_workdir_txn_begin(b->w, 1, &t)) == 0 &&
 	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) == 0) {
-		clean = pr.state == DUET_PAIR_CLEAN;
+		interrupted = pr.state == DUET_PAIR_INTERRUPTED;
+		clean = pr.state == DUET_PAIR_CLEAN || interrupted;
+		last_run = pr.last_run;
 		duet_workdir_pair_dispose(&pr);
+		if (interrupted)
+			rc = duet_workdir_journal_iter(t, b->pair, last_run, bn_count, &planned);
 		if (clean && (rc = duet_workdir_listing_load_txn(t, b->pair, 1, &n->prior1)) == 0)
 			rc = duet_workdir_listing_load_txn(t, b->pair, 2, &n->prior2);
 	}
@@ -58,6 +80,18 @@ bn_load(struct bnormal *n)
 		    "listings, likely due to critical error on prior run (run with --resync to make a "
 		    "new baseline)");
 		return DUET_BISYNC_CRITICAL;
+	}
+	if (interrupted && !b->o->recover) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: the previous run (run %llu) was "
+		    "interrupted after planning %u actions. Run again with --recover to finish it "
+		    "(no --resync needed)", (unsigned long long)last_run, planned);
+		return DUET_BISYNC_CRITICAL_KEEP;
+	}
+	if (interrupted) {
+		duet_log(DUET_LOG_NOTICE, "Recovering: the previous run (run %llu) was interrupted "
+		    "after planning %u actions; finishing it from the stored listings", 
+		    (unsigned long long)last_run, planned);
+		b->recovering = last_run;
 	}
 	return DUET_BISYNC_OK;
 }
@@ -229,7 +263,8 @@ bn_apply(struct bnormal *n)
 	int rc;
 	duet_log(DUET_LOG_INFO, "Applying changes");
 	if ((rc = duet_plan_build(&n->d1, &n->d2, &b->cur1, &b->cur2, &b->o->conflict, &n->plan)) != 0 ||
-	    (rc = bn_checks(n)) != 0 || (rc = bn_renames(n)) != 0)
+	    (rc = bn_checks(n)) != 0 || (rc = brun_journal(b, &n->plan)) != 0 ||
+	    (rc = bn_renames(n)) != 0)
 		return rc;
 	if ((rc = bn_do(n, DUET_ACT_COPY_2TO1, b->fs2, b->fs1, &b->rec.copied21)) != 0 ||
 	    (rc = bn_do(n, DUET_ACT_COPY_1TO2, b->fs1, b->fs2, &b->rec.copied12)) != 0 ||
@@ -310,7 +345,9 @@ brun_normal(struct brun *b)
 		duet_log(DUET_LOG_INFO, "No changes found");
 	else if (bn_apply(&n) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
-		r = DUET_BISYNC_CRITICAL;
+		/* Once the plan is journaled the stored listings still hold: the
+		 * next run with --recover finishes the work. */
+		r = b->run != 0 ? DUET_BISYNC_CRITICAL_KEEP : DUET_BISYNC_CRITICAL;
 		goto out;
 	}
 	if (b->o->dry_run)

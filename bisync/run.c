@@ -5,6 +5,7 @@
  */
 #include "run_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,19 @@ brun_list(struct brun *b)
 	return rc;
 }
 
+/* Test failpoint: DUET_FAILPOINT_KILL_AFTER=N kills the process (SIGKILL,
+ * no clean-up at all) once N copies or deletes have finished, so the crash
+ * tests can stop a run at every point of its plan. */
+static void
+brun_on_item(void *ctx, const struct duet_xfer_item *it)
+{
+	struct brun *b = ctx;
+	if (it->err != 0 || (it->op != DUET_OP_COPY && it->op != DUET_OP_DELETE))
+		return;
+	if (b->kill_after > 0 && ++b->items >= b->kill_after)
+		raise(SIGKILL);
+}
+
 void
 brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x)
 {
@@ -83,7 +97,53 @@ brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x)
 	x->mode = DUET_XFER_COPY;
 	x->dry_run = b->o->dry_run;
 	x->max_delete = -1; /* bisync checks its own percentage */
-	x->on_item = NULL;
+	x->on_item = b->kill_after > 0 ? brun_on_item : NULL;
+	x->ctx = (void *)b;
+}
+
+struct bjournal {
+	struct brun *b;
+	const struct duet_plan *p;
+};
+
+static int
+bjournal_txn(struct duet_workdir_txn *t, void *ctx)
+{
+	struct bjournal *j = ctx;
+	struct brun *b = j->b;
+	struct duet_run_rec rec = b->rec;
+	struct duet_pair_rec pr;
+	char buf[8200];
+	int rc;
+
+	rec.outcome = DUET_RUN_RUNNING;
+	if ((rc = duet_workdir_run_new(t, b->pair, &rec, &b->run)) != 0)
+		return rc;
+	for (size_t i = 0; i < j->p->n && rc == 0; i++) {
+		const struct duet_action *a = &j->p->v[i];
+		/* kind, path, NUL, new path: enough to tell what was planned. */
+		int n = snprintf(buf, sizeof(buf), "%c%s%c%s", (char)a->kind, a->path, 0,
+		    a->new_path ? a->new_path : "");
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			n = (int)sizeof(buf) - 1;
+		rc = duet_workdir_journal_put(t, b->pair, b->run, (uint32_t)i, buf, (size_t)n, 0);
+	}
+	if (rc == 0 && (rc = duet_workdir_pair_get(t, b->pair, &pr)) == 0) {
+		pr.state = DUET_PAIR_INTERRUPTED;
+		pr.last_run = b->run;
+		rc = duet_workdir_pair_put(t, b->pair, &pr);
+		duet_workdir_pair_dispose(&pr);
+	}
+	return rc;
+}
+
+int
+brun_journal(struct brun *b, const struct duet_plan *p)
+{
+	struct bjournal j = {b, p};
+	if (b->o->dry_run)
+		return 0;
+	return duet_workdir_write(b->w, bjournal_txn, &j);
 }
 
 struct bstore {
@@ -107,7 +167,18 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 		return rc;
 	b->rec.end = duet_now_real();
 	b->rec.outcome = s->outcome;
-	if ((rc = duet_workdir_run_new(t, b->pair, &b->rec, &run)) == 0) {
+	/* A journaled run is closed: its record final, its journal cleared, in
+	 * the transaction that stores what it did. */
+	if (b->run != 0) {
+		run = b->run;
+		if ((rc = duet_workdir_run_put(t, b->pair, run, &b->rec)) == 0)
+			rc = duet_workdir_journal_clear(t, b->pair, run);
+	} else {
+		rc = duet_workdir_run_new(t, b->pair, &b->rec, &run);
+	}
+	if (rc == 0 && b->recovering != 0) /* the interrupted run is finished too */
+		rc = duet_workdir_journal_clear(t, b->pair, b->recovering);
+	if (rc == 0) {
 		pr.state = DUET_PAIR_CLEAN;
 		pr.last_run = run;
 		rc = duet_workdir_pair_put(t, b->pair, &pr);
@@ -246,6 +317,9 @@ brun_final(enum duet_bisync_result r)
 	case DUET_BISYNC_CRITICAL:
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Must run --resync to recover.");
 		break;
+	case DUET_BISYNC_CRITICAL_KEEP:
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. Run again with --recover to finish.");
+		break;
 	case DUET_BISYNC_USAGE:
 		break;
 	}
@@ -264,6 +338,8 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 	duet_listing_init(&b.cur1);
 	duet_listing_init(&b.cur2);
 	b.rec.start = duet_now_real();
+	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
+		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
 	r = brun_open(&b);
 	if (r == DUET_BISYNC_OK && !o->dry_run) {
 		if (duet_workdir_lock_take(b.w, b.pair, 0, &me, &held) != 0) {

@@ -22,6 +22,8 @@ enum duet_bisync_result {
 	DUET_BISYNC_RETRY = 1,    /* "Bisync aborted. Please try again." */
 	DUET_BISYNC_USAGE = 2,    /* bad paths or options */
 	DUET_BISYNC_CRITICAL = 7, /* "Bisync aborted. Must run --resync to recover." */
+	DUET_BISYNC_CRITICAL_KEEP = 8, /* exit 7, but the pair stays recoverable
+	                                 (interrupted run, run --recover) */
 };
 
 struct duet_bisync_opts {
@@ -32,6 +34,7 @@ struct duet_bisync_opts {
 	int force;                   /* --force: no max-delete check */
 	int max_delete;              /* percentage, 0..100 (default 50) */
 	int check_sync;              /* compare final listings (default 1) */
+	int recover;                 /* --recover: finish an interrupted run */
 	struct duet_conflict_opts conflict; /* resolution, loser, suffixes */
 	struct duet_fs_opts fs;      /* backend options */
 	struct duet_xfer_opts x;     /* copy options (transfers, checkers...) */

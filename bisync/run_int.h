@@ -16,6 +16,10 @@ struct brun {
 	uint32_t pair;
 	struct duet_listing cur1, cur2;  /* current listings (walked) */
 	struct duet_run_rec rec;         /* counters of this run */
+	uint64_t run;                    /* this run's id once journaled, else 0 */
+	uint64_t recovering;             /* interrupted run being finished, or 0 */
+	long items;                      /* engine items finished (failpoint) */
+	long kill_after;                 /* DUET_FAILPOINT_KILL_AFTER, or 0 */
 	char name1[4096], name2[4096];   /* "root/" as logged */
 };
 
@@ -26,6 +30,9 @@ int brun_list(struct brun *b);
  * transaction; with relist, both sides are walked again first (after a run
  * that changed them), else cur1/cur2 are stored as they are. */
 int brun_store(struct brun *b, uint8_t outcome, int relist);
+/* Records the plan in the journal and marks the pair INTERRUPTED, in one
+ * transaction, before the first action. */
+int brun_journal(struct brun *b, const struct duet_plan *p);
 /* The normal run (prior listings exist). */
 enum duet_bisync_result brun_normal(struct brun *b);
 /* Copy options for one direction (src side 1 or 2). */

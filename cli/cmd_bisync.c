@@ -21,7 +21,7 @@ bisync_unsupported(const struct cli_opts *o)
 	const struct { int set; const char *flag; } later[] = {
 		{o->check_access, "--check-access"}, {o->remove_empty_dirs, "--remove-empty-dirs"},
 		{o->download_hash, "--download-hash"}, {o->filters_file != NULL, "--filters-file"},
-		{o->ignore_listing_checksum, "--ignore-listing-checksum"}, {o->recover, "--recover"},
+		{o->ignore_listing_checksum, "--ignore-listing-checksum"},
 		{o->resilient, "--resilient"}, {o->no_slow_hash, "--no-slow-hash"},
 		{o->slow_hash_sync_only, "--slow-hash-sync-only"}, {o->backup_dir1 != NULL, "--backup-dir1"},
 		{o->backup_dir2 != NULL, "--backup-dir2"}, {o->backup_dir != NULL, "--backup-dir"},
@@ -157,6 +157,7 @@ cmd_bisync(struct cli_opts *o)
 	b.resync = o->resync || o->resync_mode != NULL;
 	b.dry_run = o->dry_run;
 	b.force = o->force;
+	b.recover = o->recover;
 	/* --max-delete is a percentage in bisync (default 50), clamped. */
 	b.max_delete = o->x.max_delete < 0 ? 50 : o->x.max_delete > 100 ? 100 : (int)o->x.max_delete;
 	b.x = o->x;
@@ -164,6 +165,8 @@ cmd_bisync(struct cli_opts *o)
 	b.conflict.hash_kind = -1;
 	cli_fs_opts(o, &b.fs);
 	ec = (int)duet_bisync_run(&b);
+	if (ec == DUET_BISYNC_CRITICAL_KEEP)
+		ec = DUET_BISYNC_CRITICAL; /* rclone's exit code 7 either way */
 	duet_filter_free(f);
 	return ec;
 }
