@@ -1071,6 +1071,31 @@ conf_cleanup(void *ctx)
 	nftw(g_conf_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Leftovers of killed transfers (our temp names) are never listed;
+ * look-alike names that are not ours are. */
+static void
+test_list_skips_temp_leftovers(void **state)
+{
+	struct duet_fs *fs = fs_open(DUET_LINKS_SKIP);
+	struct ents *es = calloc(1, sizeof(*es));
+	(void)state;
+	put("f.txt", "x", T0);
+	put("f.txt.0a1b2c3d.partial", "half", T0);
+	put(".duet-deadbeef.partial", "half", T0);
+	put("f.txt.0A1B2C3D.partial", "upper hex: not ours", T0);
+	put("f.txt.0a1b2c3.partial", "7 digits: not ours", T0);
+	put("notes.partial", "a user's file", T0);
+	list(fs, "", es);
+	assert_non_null(find(es, "f.txt"));
+	assert_null(find(es, "f.txt.0a1b2c3d.partial"));
+	assert_null(find(es, ".duet-deadbeef.partial"));
+	assert_non_null(find(es, "f.txt.0A1B2C3D.partial"));
+	assert_non_null(find(es, "f.txt.0a1b2c3.partial"));
+	assert_non_null(find(es, "notes.partial"));
+	free(es);
+	duet_fs_close(fs);
+}
+
 /* Group commit: queued files stay invisible until flush, which renames
  * them all and reports each tag; closing without a flush discards them. */
 struct flushed {
@@ -1141,6 +1166,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open_caps_canon, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_skips_temp_leftovers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_relative_and_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_root_is_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_and_mtime_ns, setup, teardown),
