@@ -17,7 +17,8 @@
 
 struct bnormal {
 	struct brun *b;
-	struct duet_listing prior1, prior2;
+	struct duet_deltas_stream s1, s2; /* keep what d1/d2 point at */
+	size_t nprior[2];                 /* entries of each prior listing */
 	struct duet_deltas d1, d2;
 	struct duet_plan plan;
 };
@@ -28,8 +29,8 @@ bn_dispose(struct bnormal *n)
 	duet_plan_dispose(&n->plan);
 	duet_deltas_dispose(&n->d1);
 	duet_deltas_dispose(&n->d2);
-	duet_listing_dispose(&n->prior1);
-	duet_listing_dispose(&n->prior2);
+	duet_deltas_stream_dispose(&n->s1);
+	duet_deltas_stream_dispose(&n->s2);
 }
 
 static int
@@ -67,8 +68,6 @@ bn_load(struct bnormal *n)
 		duet_workdir_pair_dispose(&pr);
 		if (interrupted)
 			rc = duet_workdir_journal_iter(t, b->pair, last_run, bn_count, &planned);
-		if (clean && (rc = duet_workdir_listing_load_txn(t, b->pair, 1, &n->prior1)) == 0)
-			rc = duet_workdir_listing_load_txn(t, b->pair, 2, &n->prior2);
 	}
 	duet_workdir_txn_abort(t);
 	if (rc != 0) {
@@ -101,9 +100,9 @@ static enum duet_bisync_result
 bn_empty(struct bnormal *n)
 {
 	static const char *which[] = {"prior Path1", "prior Path2", "current Path1", "current Path2"};
-	const struct duet_listing *l[] = {&n->prior1, &n->prior2, &n->b->cur1, &n->b->cur2};
+	size_t count[] = {n->nprior[0], n->nprior[1], n->b->cur1.n, n->b->cur2.n};
 	for (int i = 0; i < 4; i++)
-		if (l[i]->n == 0) {
+		if (count[i] == 0) {
 			duet_log(DUET_LOG_ERROR, "Empty %s listing. Cannot sync to an empty directory.",
 			    which[i]);
 			duet_log(DUET_LOG_ERROR, "Bisync critical error: empty %s listing", which[i]);
@@ -112,22 +111,55 @@ bn_empty(struct bnormal *n)
 	return DUET_BISYNC_OK;
 }
 
+static int
+bn_feed(void *ctx, const struct duet_entry *e)
+{
+	return duet_deltas_stream_prior(ctx, e);
+}
+
+/* Both sides' deltas, the stored listings streamed from one read
+ * transaction (never held in memory whole). */
+static int
+bn_deltas(struct bnormal *n, const struct duet_compare *cmp)
+{
+	struct brun *b = n->b;
+	struct duet_workdir_txn *t = NULL;
+	int rc;
+
+	duet_deltas_stream_begin(&n->s1, &b->cur1, cmp, 1, &n->d1);
+	duet_deltas_stream_begin(&n->s2, &b->cur2, cmp, 2, &n->d2);
+	if ((rc = duet_workdir_txn_begin(b->w, 1, &t)) != 0)
+		return rc;
+	duet_log(DUET_LOG_INFO, "Path1 checking for diffs");
+	rc = duet_workdir_listing_iter_txn(t, b->pair, 1, bn_feed, &n->s1);
+	if (rc == 0 && (rc = duet_deltas_stream_end(&n->s1)) == 0) {
+		duet_deltas_log_stats(&n->d1, 1);
+		duet_log(DUET_LOG_INFO, "Path2 checking for diffs");
+		rc = duet_workdir_listing_iter_txn(t, b->pair, 2, bn_feed, &n->s2);
+	}
+	if (rc == 0 && (rc = duet_deltas_stream_end(&n->s2)) == 0)
+		duet_deltas_log_stats(&n->d2, 2);
+	duet_workdir_txn_abort(t);
+	n->nprior[0] = n->s1.nprior;
+	n->nprior[1] = n->s2.nprior;
+	return rc;
+}
+
 /* --max-delete as a percentage of each prior listing, unless --force. */
 static enum duet_bisync_result
 bn_max_delete(struct bnormal *n)
 {
 	const struct duet_bisync_opts *o = n->b->o;
 	const struct duet_deltas *d[] = {&n->d1, &n->d2};
-	const struct duet_listing *p[] = {&n->prior1, &n->prior2};
 	const char *names[] = {n->b->name1, n->b->name2};
 	if (o->force)
 		return DUET_BISYNC_OK;
 	for (int i = 0; i < 2; i++) {
 		/* deleted/total > max/100, in integers. */
-		if (d[i]->n_deleted * 100 > (size_t)o->max_delete * p[i]->n) {
+		if (d[i]->n_deleted * 100 > (size_t)o->max_delete * n->nprior[i]) {
 			duet_logo(DUET_LOG_ERROR, "Safety abort",
 			    "too many deletes (>%d%%, %zu of %zu) on Path%d \"%s\". Run with --force if desired.",
-			    o->max_delete, d[i]->n_deleted, p[i]->n, i + 1, names[i]);
+			    o->max_delete, d[i]->n_deleted, n->nprior[i], i + 1, names[i]);
 			return DUET_BISYNC_RETRY;
 		}
 	}
@@ -303,12 +335,10 @@ brun_normal(struct brun *b)
 	struct bnormal n;
 	struct duet_compare cmp;
 	enum duet_bisync_result r;
-	int rc, changed;
+	int changed;
 
 	memset(&n, 0, sizeof(n));
 	n.b = b;
-	duet_listing_init(&n.prior1);
-	duet_listing_init(&n.prior2);
 	duet_plan_init(&n.plan);
 	if ((r = bn_load(&n)) != DUET_BISYNC_OK)
 		goto out;
@@ -317,8 +347,6 @@ brun_normal(struct brun *b)
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}
-	if ((r = bn_empty(&n)) != DUET_BISYNC_OK)
-		goto out;
 	memset(&cmp, 0, sizeof(cmp));
 	cmp.size = b->o->conflict.compare_size;
 	cmp.modtime = b->o->conflict.compare_modtime;
@@ -327,17 +355,13 @@ brun_normal(struct brun *b)
 	cmp.window = b->fs1->precision > b->fs2->precision ? b->fs1->precision : b->fs2->precision;
 	if (cmp.window < 1)
 		cmp.window = 1;
-	duet_log(DUET_LOG_INFO, "Path1 checking for diffs");
-	if ((rc = duet_deltas_find(&n.prior1, &b->cur1, &cmp, 1, &n.d1)) == 0) {
-		duet_deltas_log_stats(&n.d1, 1);
-		duet_log(DUET_LOG_INFO, "Path2 checking for diffs");
-		rc = duet_deltas_find(&n.prior2, &b->cur2, &cmp, 2, &n.d2);
-	}
-	if (rc != 0) {
+	if (bn_deltas(&n, &cmp) != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}
-	duet_deltas_log_stats(&n.d2, 2);
+	if ((r = bn_empty(&n)) != DUET_BISYNC_OK)
+		goto out;
 	if ((r = bn_max_delete(&n)) != DUET_BISYNC_OK)
 		goto out;
 	changed = n.d1.n != 0 || n.d2.n != 0;

@@ -261,3 +261,98 @@ duet_deltas_log_stats(const struct duet_deltas *d, int side)
 	if (l2[0] != '\0')
 		duet_log(DUET_LOG_INFO, "%s", l2);
 }
+
+/* ---- streamed prior listing ---- */
+
+void
+duet_deltas_stream_begin(struct duet_deltas_stream *s, const struct duet_listing *cur,
+    const struct duet_compare *c, int side, struct duet_deltas *out)
+{
+	memset(s, 0, sizeof(*s));
+	memset(out, 0, sizeof(*out));
+	s->cur = cur;
+	s->c = c;
+	s->side = side;
+	s->out = out;
+	duet_arena_init(&s->kept);
+}
+
+/* Current entries before `path` (all when NULL) are new. */
+static int
+dl_stream_new(struct duet_deltas_stream *s, const char *path)
+{
+	while (s->ci < s->cur->n &&
+	    (path == NULL || duet_path_cmp(s->cur->v[s->ci].path, path) < 0)) {
+		const struct duet_entry *e = &s->cur->v[s->ci++];
+		int rc;
+		duet_logo(DUET_LOG_INFO, NULL, "- Path%d    %-*s- %s", s->side, DL_PAD,
+		    "File is new", e->path);
+		dl_count(s->out, DUET_D_NEW);
+		if ((rc = dl_push(s->out, NULL, e, DUET_D_NEW)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A lasting copy of a prior entry (path and hashes in the arena). */
+static const struct duet_entry *
+dl_keep(struct duet_deltas_stream *s, const struct duet_entry *p)
+{
+	struct duet_entry *k = duet_arena_alloc(&s->kept, sizeof(*k));
+	if (k == NULL)
+		return NULL;
+	*k = *p;
+	k->path = duet_arena_strndup(&s->kept, p->path, p->pathlen);
+	k->hashes = NULL;
+	if (p->hashes != NULL) {
+		struct duet_hashes *h = duet_arena_alloc(&s->kept, sizeof(*h));
+		if (h == NULL)
+			return NULL;
+		*h = *p->hashes;
+		k->hashes = h;
+	}
+	return k->path ? k : NULL;
+}
+
+int
+duet_deltas_stream_prior(struct duet_deltas_stream *s, const struct duet_entry *p)
+{
+	const struct duet_entry *e, *k;
+	unsigned bits;
+	int rc;
+
+	s->nprior++;
+	if ((rc = dl_stream_new(s, p->path)) != 0)
+		return rc;
+	e = s->ci < s->cur->n && duet_path_cmp(s->cur->v[s->ci].path, p->path) == 0
+	    ? &s->cur->v[s->ci] : NULL;
+	bits = e == NULL ? DUET_D_DELETED : dl_compare(p, e, s->c);
+	if (e != NULL)
+		s->ci++;
+	if (bits == 0) {
+		if (p->type != DUET_T_DIR && e->type != DUET_T_DIR)
+			s->out->found_same = 1;
+		return 0;
+	}
+	if ((k = dl_keep(s, p)) == NULL)
+		return duet_err_set(DUET_E_NOMEM, "out of memory keeping %s", p->path);
+	if (e == NULL)
+		duet_logo(DUET_LOG_INFO, NULL, "- Path%d    %-*s- %s", s->side, DL_PAD,
+		    "File was deleted", p->path);
+	else
+		dl_log_changed(s->side, bits, e->path);
+	dl_count(s->out, bits);
+	return dl_push(s->out, k, e, bits);
+}
+
+int
+duet_deltas_stream_end(struct duet_deltas_stream *s)
+{
+	return dl_stream_new(s, NULL);
+}
+
+void
+duet_deltas_stream_dispose(struct duet_deltas_stream *s)
+{
+	duet_arena_dispose(&s->kept);
+}

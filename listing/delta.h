@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/entry.h"
 #include "core/listing.h"
 
@@ -85,5 +86,28 @@ int duet_deltas_stats_lines(const struct duet_deltas *d, int side, char *line1,
     char *line2, size_t cap);
 /* Logs those lines at INFO. */
 void duet_deltas_log_stats(const struct duet_deltas *d, int side);
+
+/*
+ * The same merge with the prior listing streamed (from an LMDB cursor)
+ * instead of held in memory: begin, then prior entries one by one in path
+ * order (each valid only during its call), then end. Only the prior
+ * entries a delta needs are copied (into s->kept), so memory is the
+ * current listing plus the changes. Errors: DUET_E_NOMEM. *out stays
+ * valid until the stream is disposed.
+ */
+struct duet_deltas_stream {
+	const struct duet_listing *cur;
+	const struct duet_compare *c;
+	int side;
+	size_t ci;                 /* next current entry */
+	size_t nprior;             /* prior entries fed so far */
+	struct duet_deltas *out;
+	struct duet_arena kept;    /* copies of prior entries deltas point at */
+};
+void duet_deltas_stream_begin(struct duet_deltas_stream *s, const struct duet_listing *cur,
+    const struct duet_compare *c, int side, struct duet_deltas *out);
+int duet_deltas_stream_prior(struct duet_deltas_stream *s, const struct duet_entry *p);
+int duet_deltas_stream_end(struct duet_deltas_stream *s);
+void duet_deltas_stream_dispose(struct duet_deltas_stream *s);
 
 #endif

@@ -124,14 +124,15 @@ wd_lprefix(unsigned char *p, uint32_t id, int side)
 }
 
 int
-duet_workdir_listing_load_txn(struct duet_workdir_txn *t, uint32_t id, int side,
-                              struct duet_listing *out)
+duet_workdir_listing_iter_txn(struct duet_workdir_txn *t, uint32_t id, int side,
+                              int (*fn)(void *ctx, const struct duet_entry *e), void *ctx)
 {
 	unsigned char prefix[WD_LKEY_HDR];
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	struct duet_entry e;
 	struct duet_hashes h;
+	char path[512]; /* keys are at most 511 bytes: the path, NUL-terminated */
 	int rc, more;
 
 	wd_lprefix(prefix, id, side);
@@ -140,18 +141,38 @@ duet_workdir_listing_load_txn(struct duet_workdir_txn *t, uint32_t id, int side,
 	for (more = wd_first(t, c, prefix, sizeof(prefix), &k, &v, &rc); more;
 	     more = wd_next(t, c, prefix, sizeof(prefix), &k, &v, &rc)) {
 		memset(&e, 0, sizeof(e));
-		e.path = (const char *)k.mv_data + WD_LKEY_HDR;
 		e.pathlen = (uint32_t)(k.mv_size - WD_LKEY_HDR);
+		if (e.pathlen >= sizeof(path)) {
+			rc = wd_bad(t->w, "listing");
+			break;
+		}
+		memcpy(path, (const char *)k.mv_data + WD_LKEY_HDR, e.pathlen);
+		path[e.pathlen] = '\0';
+		e.path = path;
 		if (wd_lval_decode(&v, &e, &h) != 0 || memchr(e.path, '\0', e.pathlen)) {
 			rc = wd_bad(t->w, "listing");
 			break;
 		}
-		if ((rc = duet_listing_add(out, &e)) != 0)
+		if ((rc = fn(ctx, &e)) != 0)
 			break;
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 	mdb_cursor_close(c);
+	return rc;
+}
+
+static int
+wd_load_one(void *ctx, const struct duet_entry *e)
+{
+	return duet_listing_add(ctx, e);
+}
+
+int
+duet_workdir_listing_load_txn(struct duet_workdir_txn *t, uint32_t id, int side,
+                              struct duet_listing *out)
+{
+	int rc = duet_workdir_listing_iter_txn(t, id, side, wd_load_one, out);
 	if (rc != 0)
 		duet_listing_dispose(out);
 	return rc;

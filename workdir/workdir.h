@@ -128,6 +128,14 @@ struct duet_workdir_ustats {
  */
 int duet_workdir_listing_load(struct duet_workdir *w, uint32_t id, int side,
                               struct duet_listing *out);
+/*
+ * Streams side `side` of pair id to fn in path order, without keeping it:
+ * e (its path and hashes) is valid only during the call, which may not
+ * touch the transaction. fn's non-zero return stops the walk and is
+ * returned. Errors as duet_workdir_listing_load.
+ */
+int duet_workdir_listing_iter_txn(struct duet_workdir_txn *t, uint32_t id, int side,
+                                  int (*fn)(void *ctx, const struct duet_entry *e), void *ctx);
 /* The same inside an existing transaction. */
 int duet_workdir_listing_load_txn(struct duet_workdir_txn *t, uint32_t id, int side,
                                   struct duet_listing *out);
