@@ -457,3 +457,54 @@ out:
 	bl_dispose(&b);
 	return r;
 }
+
+/* ---- forget --------------------------------------------------------- */
+
+static int
+bl_forget_txn(struct duet_workdir_txn *t, void *ctx)
+{
+	struct bl *b = ctx;
+	struct duet_pair_rec pr;
+	int rc;
+
+	if ((rc = duet_workdir_listing_clear(t, b->pair, 1)) != 0 ||
+	    (rc = duet_workdir_listing_clear(t, b->pair, 2)) != 0 ||
+	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
+		return rc;
+	pr.state = DUET_PAIR_NEEDS_RESYNC;
+	rc = duet_workdir_pair_put(t, b->pair, &pr);
+	duet_workdir_pair_dispose(&pr);
+	return rc;
+}
+
+enum duet_bislst_result
+duet_bislst_forget(const struct duet_bislst_opts *o)
+{
+	struct duet_lock_holder me, held;
+	struct bl b;
+	enum duet_bislst_result r;
+	int rc;
+
+	if ((r = bl_open(&b, o)) != DUET_BISLST_OK || (r = bl_export_open(&b)) != DUET_BISLST_OK)
+		goto out;
+	if (duet_workdir_lock_take(b.w, b.pair, 0, &me, &held) != 0) {
+		duet_log(DUET_LOG_ERROR, "prior lock found: pair held by %s pid %d (%s)", held.host,
+		    (int)held.pid, duet_err_msg());
+		r = DUET_BISLST_ERROR;
+		goto out;
+	}
+	if ((rc = duet_workdir_write(b.w, bl_forget_txn, &b)) != 0) {
+		duet_log(DUET_LOG_ERROR, "cannot forget the listings in %s: %s", b.wd, duet_err_msg());
+		r = DUET_BISLST_ERROR;
+	} else {
+		duet_log(DUET_LOG_NOTICE, "Forgot the listings of Path1 \"%s\" and Path2 \"%s\"; the "
+		    "next `duet bisync` needs --resync", b.name1, b.name2);
+	}
+	if (duet_workdir_lock_release(b.w, b.pair, &me) != 0 && r == DUET_BISLST_OK) {
+		duet_log(DUET_LOG_ERROR, "cannot release the lock: %s", duet_err_msg());
+		r = DUET_BISLST_ERROR;
+	}
+out:
+	bl_dispose(&b);
+	return r;
+}

@@ -52,4 +52,11 @@ enum duet_bislst_result duet_bislst_export(const struct duet_bislst_opts *o);
  */
 enum duet_bislst_result duet_bislst_import(const struct duet_bislst_opts *o);
 
+/*
+ * Drops the pair's stored listings and marks it as needing --resync, under
+ * its lock (rclone's equivalent: deleting the .lst files). dir is unused.
+ * DUET_BISLST_NOTFOUND when there is no such workdir or pair.
+ */
+enum duet_bislst_result duet_bislst_forget(const struct duet_bislst_opts *o);
+
 #endif

@@ -362,8 +362,17 @@ brun_normal(struct brun *b)
 	}
 	if ((r = bn_empty(&n)) != DUET_BISYNC_OK)
 		goto out;
+	if (brun_check_access(b) != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		r = DUET_BISYNC_CRITICAL;
+		goto out;
+	}
 	if ((r = bn_max_delete(&n)) != DUET_BISYNC_OK)
 		goto out;
+	if (brun_all_changed(b, n.nprior, &n.d1, &n.d2) != 0) {
+		r = DUET_BISYNC_RETRY;
+		goto out;
+	}
 	changed = n.d1.n != 0 || n.d2.n != 0;
 	if (!changed)
 		duet_log(DUET_LOG_INFO, "No changes found");

@@ -178,6 +178,10 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 	}
 	if (rc == 0 && b->recovering != 0) /* the interrupted run is finished too */
 		rc = duet_workdir_journal_clear(t, b->pair, b->recovering);
+	if (rc == 0 && b->o->resync && b->has_filters_md5) {
+		memcpy(pr.filters_md5, b->filters_md5, sizeof(pr.filters_md5));
+		pr.has_filters_md5 = 1;
+	}
 	if (rc == 0) {
 		pr.state = DUET_PAIR_CLEAN;
 		pr.last_run = run;
@@ -233,6 +237,10 @@ brun_resync(struct brun *b)
 	duet_log(DUET_LOG_INFO, "Copying Path2 files to Path1");
 	if ((rc = brun_list(b)) != 0)
 		return DUET_BISYNC_CRITICAL;
+	if (brun_check_access(b) != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		return DUET_BISYNC_CRITICAL;
+	}
 	brun_xfer_opts(b, &x);
 	x.ignore_existing = 1;
 	duet_stats_init(&st);
@@ -353,7 +361,12 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 	if (r == DUET_BISYNC_OK) {
 		duet_log(DUET_LOG_NOTICE, "%s Path1 \"%s\" with Path2 \"%s\"",
 		    o->resync ? "Resyncing" : "Synching", b.name1, b.name2);
-		r = o->resync ? brun_resync(&b) : brun_normal(&b);
+		if (brun_check_filters(&b) != 0) {
+			duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+			r = DUET_BISYNC_CRITICAL;
+		} else {
+			r = o->resync ? brun_resync(&b) : brun_normal(&b);
+		}
 	}
 	/* After a critical error the stored listings are not trusted. */
 	if (r == DUET_BISYNC_CRITICAL && b.w != NULL && !o->dry_run && brun_mark(&b) != 0)

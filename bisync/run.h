@@ -39,6 +39,9 @@ struct duet_bisync_opts {
 	struct duet_fs_opts fs;      /* backend options */
 	struct duet_xfer_opts x;     /* copy options (transfers, checkers...) */
 	const struct duet_filter *filter; /* NULL: everything */
+	const char *filters_file;    /* --filters-file (its rules are in filter) */
+	int check_access;            /* --check-access */
+	const char *check_filename;  /* NULL: RCLONE_TEST */
 };
 
 /* Fills rclone's defaults (max-delete 50, check-sync on, suffix

@@ -7,6 +7,7 @@
 
 #include "bisync/run.h"
 #include "core/listing.h"
+#include "listing/delta.h"
 #include "workdir/workdir.h"
 
 struct brun {
@@ -21,6 +22,8 @@ struct brun {
 	long items;                      /* engine items finished (failpoint) */
 	long kill_after;                 /* DUET_FAILPOINT_KILL_AFTER, or 0 */
 	char name1[4096], name2[4096];   /* "root/" as logged */
+	unsigned char filters_md5[16];   /* of --filters-file, when given */
+	int has_filters_md5;
 };
 
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
@@ -35,6 +38,15 @@ int brun_store(struct brun *b, uint8_t outcome, int relist);
 int brun_journal(struct brun *b, const struct duet_plan *p);
 /* The normal run (prior listings exist). */
 enum duet_bisync_result brun_normal(struct brun *b);
+/* checks.c: --check-access on cur1/cur2 (logs; DUET_E_CHANGED "check
+ * file check failed"), the --filters-file md5 against the pair's (sets
+ * b->filters_md5; errors as rclone's, critical), the all-files-changed
+ * trap (unless --force). */
+int brun_check_access(struct brun *b);
+int brun_check_filters(struct brun *b);
+int brun_filters_md5(const char *path, unsigned char md5[16]);
+int brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet_deltas *d1,
+    const struct duet_deltas *d2);
 /* Copy options for one direction (src side 1 or 2). */
 void brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x);
 

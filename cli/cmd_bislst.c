@@ -18,17 +18,26 @@ cmd_bisync_listings(struct cli_opts *o)
 	struct duet_bislst_opts b;
 	const char *verb = o->args[0];
 
-	if (strcmp(verb, "export") != 0 && strcmp(verb, "import") != 0) {
-		fprintf(stderr, "Error: bisync-listings: unknown verb \"%s\" (want export or import)\n",
-		    verb);
+	int forget = strcmp(verb, "forget") == 0;
+
+	if (strcmp(verb, "export") != 0 && strcmp(verb, "import") != 0 && !forget) {
+		fprintf(stderr, "Error: bisync-listings: unknown verb \"%s\" (want export, import "
+		    "or forget)\n", verb);
+		return EXIT_USAGE;
+	}
+	if (o->nargs != (forget ? 3 : 4)) {
+		fprintf(stderr, "Error: bisync-listings %s needs %s\n", verb,
+		    forget ? "PATH1 PATH2" : "PATH1 PATH2 DIR");
 		return EXIT_USAGE;
 	}
 	memset(&b, 0, sizeof(b));
 	b.path1 = o->args[1];
 	b.path2 = o->args[2];
-	b.dir = o->args[3];
+	b.dir = forget ? "." : o->args[3];
 	b.workdir = o->workdir;
 	cli_fs_opts(o, &b.fs);
+	if (forget)
+		return (int)duet_bislst_forget(&b);
 	if (strcmp(verb, "export") == 0)
 		return (int)duet_bislst_export(&b);
 	return (int)duet_bislst_import(&b);

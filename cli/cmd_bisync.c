@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "bisync/run.h"
 #include "core/filter.h"
@@ -19,9 +20,8 @@ static int
 bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
-		{o->check_access, "--check-access"}, {o->remove_empty_dirs, "--remove-empty-dirs"},
-		{o->download_hash, "--download-hash"}, {o->filters_file != NULL, "--filters-file"},
-		{o->ignore_listing_checksum, "--ignore-listing-checksum"},
+		{o->remove_empty_dirs, "--remove-empty-dirs"},
+		{o->download_hash, "--download-hash"}, 		{o->ignore_listing_checksum, "--ignore-listing-checksum"},
 		{o->resilient, "--resilient"}, {o->no_slow_hash, "--no-slow-hash"},
 		{o->slow_hash_sync_only, "--slow-hash-sync-only"}, {o->backup_dir1 != NULL, "--backup-dir1"},
 		{o->backup_dir2 != NULL, "--backup-dir2"}, {o->backup_dir != NULL, "--backup-dir"},
@@ -149,8 +149,18 @@ cmd_bisync(struct cli_opts *o)
 			return EXIT_USAGE;
 		}
 	}
+	/* A missing filters file is a usage error here (rclone makes it
+	 * critical): a typo must not cost the pair a --resync. */
+	if (o->filters_file != NULL && access(o->filters_file, R_OK) != 0) {
+		fprintf(stderr, "Error: specified filters file does not exist or cannot be read: %s\n",
+		    o->filters_file);
+		return EXIT_USAGE;
+	}
 	if ((ec = cli_build_filter(o, &f)) != 0)
 		return ec;
+	b.filters_file = o->filters_file;
+	b.check_access = o->check_access;
+	b.check_filename = o->check_filename;
 	b.path1 = o->args[0];
 	b.path2 = o->args[1];
 	b.workdir = o->workdir;

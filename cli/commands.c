@@ -50,8 +50,8 @@ static const struct cli_cmd cmd_tab[] = {
 	    "--resync. A run that would delete more than --max-delete percent (default\n"
 	    "50) of a side stops unless --force. State lives in an LMDB workdir\n"
 	    "(--workdir, default ~/.local/state/duet/bisync). See docs/bisync.md.\n"},
-	{"bisync-listings", cmd_bisync_listings, 4, 4, "export|import PATH1 PATH2 DIR",
-	    "Export a bisync pair's listings as rclone .lst files, or import rclone's.",
+	{"bisync-listings", cmd_bisync_listings, 3, 4, "export|import PATH1 PATH2 DIR | forget PATH1 PATH2",
+	    "Export a bisync pair's listings as rclone .lst files, import rclone's, or forget them.",
 	    "export PATH1 PATH2 DIR writes DIR/SESSION.path1.lst and .path2.lst (rclone\n"
 	    "bisync's format and names) from the listings the last run stored; exit 3\n"
 	    "when the pair has none (never ran --resync). import PATH1 PATH2 DIR reads\n"
@@ -59,7 +59,9 @@ static const struct cli_cmd cmd_tab[] = {
 	    "~/.cache/rclone/bisync), stores them as the pair's listings and marks it\n"
 	    "clean, so the next `duet bisync PATH1 PATH2` runs without --resync; exit 3\n"
 	    "when a file is missing, 1 when one is unusable. SESSION is rclone's session\n"
-	    "name of the two paths. --workdir is duet's workdir. See docs/bisync.md.\n"},
+	    "name of the two paths. forget PATH1 PATH2 drops the pair's listings (as\n"
+	    "deleting rclone's .lst files would): the next run needs --resync.\n"
+	    "--workdir is duet's workdir. See docs/bisync.md.\n"},
 	/* BEGIN more commands (one line each) */
 	{"ls", cmd_ls, 1, 1, "remote:path",
 	    "List files recursively: size and path.",

@@ -156,7 +156,7 @@ static const struct flag flags[] = {
 	/* bisync (rclone's names and meanings). */
 	{"resync", '1', F_BOOL, O(resync), 0, "bisync", "Start a new baseline: copy so both paths hold the union, then record listings"},
 	{"resync-mode", 0, F_STR, O(resync_mode), 0, "bisync", "Which side wins during --resync: path1 (others not in this build yet) (implies --resync)"},
-	{"check-access", 0, F_BOOL, O(check_access), 0, "bisync", "Abort unless check files (--check-filename) are found on both paths (not in this build yet)"},
+	{"check-access", 0, F_BOOL, O(check_access), 0, "bisync", "Abort unless check files (--check-filename) are found on both paths"},
 	{"check-filename", 0, F_STR, O(check_filename), 0, "bisync", "Name of the check file for --check-access (default RCLONE_TEST)"},
 	{"check-sync", 0, F_STR, O(check_sync), 0, "bisync", "Compare the final listings: true (default) or false"},
 	{"compare", 0, F_STR, O(compare), 0, "bisync", "What decides a change: any of size,modtime,checksum (default size,modtime)"},
@@ -167,7 +167,7 @@ static const struct flag flags[] = {
 	{"backup-dir2", 0, F_STR, O(backup_dir2), 0, "bisync", "Backup directory for Path2 (not in this build yet)"},
 	{"remove-empty-dirs", 0, F_BOOL, O(remove_empty_dirs), 0, "bisync", "Remove empty directories at the end of the run (not in this build yet)"},
 	{"download-hash", 0, F_BOOL, O(download_hash), 0, "bisync", "Compute hashes by reading files where the backend has none (not in this build yet)"},
-	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync", "Filter rules for bisync; a change of this file demands --resync (not in this build yet)"},
+	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync", "Filter rules for bisync; a change of this file demands --resync"},
 	{"force", 0, F_BOOL, O(force), 0, "bisync", "Bypass the --max-delete safety check"},
 	{"ignore-listing-checksum", 0, F_BOOL, O(ignore_listing_checksum), 0, "bisync", "Do not use hashes from listings to detect changes (not in this build yet)"},
 	{"max-lock", 0, F_DUR, O(max_lock), 0, "bisync", "Consider a lock from another host expired after this long (min 2m; default never) (not in this build yet)"},
@@ -576,6 +576,9 @@ cli_build_filter(const struct cli_opts *o, struct duet_filter **out)
 
 	if (rc == 0)
 		duet_filter_set_ignore_case(f, o->ignore_case);
+	/* bisync --filters-file: read first among the --filter-from files. */
+	if (rc == 0 && o->filters_file != NULL)
+		rc = duet_filter_add_file(f, DUET_FILTER_RULE, o->filters_file);
 	for (int i = 0; rc == 0 && i < o->nfilters; i++) {
 		const struct cli_filter_arg *a = &o->filters[i];
 		switch (a->flag) {

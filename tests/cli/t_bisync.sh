@@ -98,6 +98,47 @@ expect_rc "next run still demands --resync" 7 B
 rmdir p2; mv p2.saved p2
 expect_rc "resync after the scare" 0 B --resync
 
+# --- --filters-file: its rules apply, a change demands --resync
+printf -- '- *.skip\n' >"$T/flt"
+mkfile p1/x.skip "skip me"
+expect_rc "filters file without a stored hash is critical" 7 B --filters-file "$T/flt"
+expect_grep "md5 not found message" "filters file md5 hash not found (must run --resync)" "$T/err"
+expect_rc "resync with the filters file stores its hash" 0 B --resync --filters-file "$T/flt"
+check "filtered file not copied" test ! -e p2/x.skip
+expect_rc "same filters file: normal run" 0 B --filters-file "$T/flt"
+printf -- '- *.skip\n- *.tmp\n' >"$T/flt"
+expect_rc "changed filters file is critical" 7 B --filters-file "$T/flt"
+expect_grep "changed message" "filters file has changed (must run --resync)" "$T/err"
+expect_rc "missing filters file is a usage error" 2 B --filters-file "$T/nope.flt"
+expect_grep "missing filters file named" "nope.flt" "$T/err"
+expect_rc "resync accepts the new filters" 0 B --resync --filters-file "$T/flt"
+
+# --- --check-access
+expect_rc "check-access without check files is critical" 7 B --check-access
+expect_grep "count message" "Access test failed: Path1 count 0, Path2 count 0 - RCLONE_TEST" "$T/err"
+expect_rc "resync" 0 B --resync
+mkfile p1/RCLONE_TEST "t"; mkfile p2/RCLONE_TEST "t"; mkfile p1/d/RCLONE_TEST "t"
+expect_rc "check file on one side only: critical" 7 B --check-access -v
+expect_grep "one-sided check file named" "Path1 file not found in Path2 - d/RCLONE_TEST" "$T/err"
+expect_rc "resync checks access before copying too" 7 B --resync --check-access
+expect_rc "resync without it copies the check file" 0 B --resync
+expect_rc "check-access passes" 0 B --check-access -v
+expect_grep "check files found" 'Found 2 matching "RCLONE_TEST" files on both paths' "$T/err"
+expect_rc "custom check filename missing" 7 B --check-access --check-filename .chk
+expect_rc "resync" 0 B --resync
+
+# --- all files changed (a timezone or mtime shift): abort unless --force
+for f in $(files p1); do touch -d "2030-01-01" "p1/$f"; done
+expect_rc "all files changed on Path1 aborts" 1 B
+expect_grep "all-changed message" "all files were changed on Path1" "$T/err"
+expect_rc "--force passes" 0 B --force
+
+# --- forget: the next run needs --resync
+expect_rc "bisync-listings forget" 0 "$D" bisync-listings forget p1 p2 --workdir "$T/wd"
+expect_rc "after forget a run is critical" 7 B
+expect_rc "export after forget finds nothing" 3 "$D" bisync-listings export p1 p2 "$T/exp" --workdir "$T/wd"
+expect_rc "resync after forget" 0 B --resync
+
 # --- bad input
 expect_rc "overlapping paths" 2 "$D" bisync p1 p1/d --workdir "$T/wd"
 expect_grep "overlap message" "Overlapping paths" "$T/err"

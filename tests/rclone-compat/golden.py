@@ -145,11 +145,14 @@ class Case:
         self.failures = []
         self.notes = []
         self.base = tempfile.mkdtemp(prefix="duet-golden-")
-        self.testdir = os.path.join(self.base, name) + "/"
-        self.path1 = self.testdir + "path1/"
-        self.path2 = self.testdir + "path2/"
+        # {testdir/} is a copy of the case's own folder (initial/, modfiles/),
+        # which the scenario may touch; the roots live beside it.
+        self.rundir = os.path.join(self.base, name) + "/"
+        self.testdir = os.path.join(self.base, "src", name) + "/"
+        self.path1 = self.rundir + "path1/"
+        self.path2 = self.rundir + "path2/"
         self.workdir = os.path.join(self.base, "workdir") + "/"
-        self.datadir = os.path.join(self.base, "modfiles") + "/"
+        self.datadir = self.testdir + "modfiles/"
         self.hook = None
         self.staged = {}     # rclone .lst files written into the workdir
         self.snapshots = {}  # copy-listings: golden-style name -> text
@@ -159,19 +162,15 @@ class Case:
     # ---- set-up ------------------------------------------------------
     def setup(self):
         os.makedirs(self.workdir)
+        copy_tree(self.src, self.testdir, False)
+        os.makedirs(self.datadir, exist_ok=True)
+        init = os.path.join(self.testdir, "initial")
+        os.makedirs(init, exist_ok=True)
+        for root, dirs, files in os.walk(init):
+            for f in files:
+                set_mtime(os.path.join(root, f), EPOCH_2000)
         for p in (self.path1, self.path2):
-            os.makedirs(p)
-            init = os.path.join(self.src, "initial")
-            if os.path.isdir(init):
-                copy_tree(init, p, False)
-            for root, dirs, files in os.walk(p):
-                for f in files:
-                    set_mtime(os.path.join(root, f), EPOCH_2000)
-        mod = os.path.join(self.src, "modfiles")
-        if os.path.isdir(mod):
-            copy_tree(mod, self.datadir, False)
-        else:
-            os.makedirs(self.datadir)
+            copy_tree(init, p, False)
 
     def golden_outcomes(self):
         """Step number -> expected exit code of each golden bisync step."""
@@ -208,7 +207,7 @@ class Case:
         return canon(r1) + ".." + canon(r2)
 
     def golden_session(self, session):
-        return session.replace(canon(self.testdir) + "_", "_testdir_")
+        return session.replace(canon(self.rundir) + "_", "_testdir_")
 
     def log(self, msg):
         if self.args.verbose:
