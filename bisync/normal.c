@@ -210,6 +210,20 @@ bn_checks(struct bnormal *n)
 	return rc;
 }
 
+/* The listing of side knows the file under its new name. */
+static int
+bn_renamed(struct brun *b, int side, const struct duet_action *a)
+{
+	const struct duet_entry *e = duet_listing_find(side == 1 ? &b->cur1 : &b->cur2, a->path);
+	struct duet_entry c;
+	int rc = brun_upd_del(b, side, a->path);
+	if (rc != 0 || e == NULL)
+		return rc;
+	c = *e;
+	c.path = a->new_path;
+	return brun_upd_put(b, side, &c);
+}
+
 /* Renames of conflict losers, on each side's own backend. */
 static int
 bn_renames(struct bnormal *n)
@@ -230,16 +244,52 @@ bn_renames(struct bnormal *n)
 			    duet_err_msg());
 			return rc;
 		}
+		if ((rc = bn_renamed(b, a->kind == DUET_ACT_RENAME1 ? 1 : 2, a)) != 0)
+			return rc;
 	}
 	return 0;
 }
 
-/* Entries to copy or delete for one action kind; renamed files are given
- * as copies of their entry under the new name. */
+/* A source about to be copied is looked at again: the version copied (and
+ * recorded) is the one there now, which may have changed since the walk.
+ * 1: copy it; 0: it is gone (dropped from both listings, so whatever the
+ * other side has shows up as new next run: nothing is lost); <0: error. */
 static int
-bn_collect(struct bnormal *n, enum duet_act kind, const struct duet_entry ***out, size_t *nout,
-    struct duet_entry **scratch)
+bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int sside)
 {
+	struct duet_entry now;
+	int rc;
+	memset(&now, 0, sizeof(now));
+	if ((rc = src->ops->stat(src, s->path, &now)) == DUET_E_NOTFOUND) {
+		duet_logo(DUET_LOG_NOTICE, s->path, "Path%d file vanished before it could be copied: "
+		    "left for the next run", sside);
+		if ((rc = brun_upd_del(n->b, 1, s->path)) == 0)
+			rc = brun_upd_del(n->b, 2, s->path);
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	if (now.type != DUET_T_FILE)
+		return duet_err_set(DUET_E_CHANGED, "%s: Path%d file became a directory during the run",
+		    s->path, sside);
+	if (now.size != s->size || now.mtime != s->mtime) {
+		duet_logo(DUET_LOG_INFO, s->path, "Path%d file changed since it was listed: copying "
+		    "the new version", sside);
+		s->size = now.size;
+		s->mtime = now.mtime;
+		s->hashes = NULL;
+	}
+	return 1;
+}
+
+/* Entries to copy or delete for one action kind; renamed files are given
+ * as copies of their entry under the new name. With src (copies), each
+ * source is looked at again first (bn_restat). */
+static int
+bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int sside,
+    const struct duet_entry ***out, size_t *nout, struct duet_entry **scratch)
+{
+	int rc;
 	size_t cnt = 0;
 	const struct duet_entry **v;
 	struct duet_entry *s;
@@ -257,6 +307,11 @@ bn_collect(struct bnormal *n, enum duet_act kind, const struct duet_entry ***out
 		s[*nout] = *a->expect;
 		s[*nout].path = a->path;
 		s[*nout].pathlen = (uint32_t)strlen(a->path);
+		if (src != NULL && !n->b->o->dry_run && (rc = bn_restat(n, src, &s[*nout], sside)) <= 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		v[*nout] = &s[*nout];
 		(*nout)++;
 	}
@@ -272,16 +327,30 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	struct duet_xfer_opts x;
 	struct duet_stats st;
 	size_t cnt = 0;
-	int rc = bn_collect(n, kind, &v, &cnt, &scratch);
+	int del = kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2;
+	int sside = kind == DUET_ACT_COPY_1TO2 ? 1 : 2;
+	int dside = kind == DUET_ACT_DELETE1 ? 1 : kind == DUET_ACT_DELETE2 ? 2 : 3 - sside;
+	int rc;
 
+	if (!del)
+		brun_test_hook();
+	rc = bn_collect(n, kind, del ? NULL : src, sside, &v, &cnt, &scratch);
 	brun_xfer_opts(n->b, &x);
 	duet_stats_init(&st);
 	if (rc == 0 && cnt > 0) {
-		if (kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2)
+		if (del)
 			rc = duet_xfer_delete_list(dst, v, cnt, &x, &st);
 		else
 			rc = duet_xfer_copy_list(src, v, NULL, cnt, dst, &x, &st);
 		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
+	}
+	/* All done (a failure fails the run, which --recover finishes): both
+	 * sides now hold the copied version; deleted files are gone. */
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		if (del)
+			rc = brun_upd_del(n->b, dside, v[i]->path);
+		else if ((rc = brun_upd_put(n->b, sside, v[i])) == 0)
+			rc = brun_upd_put(n->b, dside, v[i]);
 	}
 	duet_free(v);
 	duet_free(scratch);
@@ -386,8 +455,9 @@ brun_normal(struct brun *b)
 	if (b->o->dry_run)
 		goto out;
 	bn_dispose(&n); /* the plan and prior listings are done with: less peak memory */
-	/* Nothing was done: the listings just walked are the new ones. */
-	if (brun_store(b, DUET_RUN_OK, changed) != 0 || (b->o->check_sync && bn_check_sync(b) != 0))
+	/* The listings walked at the start, with what the run did. */
+	if (brun_store(b, DUET_RUN_OK, changed ? BRUN_UPDATES : BRUN_ASIS) != 0 ||
+	    (b->o->check_sync && bn_check_sync(b) != 0))
 		r = DUET_BISYNC_CRITICAL;
 out:
 	bn_dispose(&n);

@@ -77,6 +77,14 @@ brun_list(struct brun *b)
 	return rc;
 }
 
+void
+brun_test_hook(void)
+{
+	const char *cmd = getenv("DUET_TEST_HOOK_BEFORE_SYNC");
+	if (cmd != NULL && cmd[0] != '\0' && system(cmd) != 0)
+		duet_log(DUET_LOG_ERROR, "test hook failed: %s", cmd);
+}
+
 /* Test failpoint: DUET_FAILPOINT_KILL_AFTER=N kills the process (SIGKILL,
  * no clean-up at all) once N copies or deletes have finished, so the crash
  * tests can stop a run at every point of its plan. */
@@ -192,13 +200,15 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 }
 
 int
-brun_store(struct brun *b, uint8_t outcome, int relist)
+brun_store(struct brun *b, uint8_t outcome, enum brun_new how)
 {
 	struct bstore s = {b, outcome};
 	int rc;
 	duet_log(DUET_LOG_INFO, "Updating listings");
-	if (relist && (rc = brun_list(b)) != 0)
+	if (how == BRUN_UPDATES && (rc = brun_upd_apply(b)) != 0) {
+		duet_log(DUET_LOG_ERROR, "cannot update listings: %s", duet_err_msg());
 		return rc;
+	}
 	if ((rc = duet_workdir_write(b->w, bstore_txn, &s)) != 0)
 		duet_log(DUET_LOG_ERROR, "cannot store listings: %s", duet_err_msg());
 	return rc;
@@ -261,7 +271,9 @@ brun_resync(struct brun *b)
 	if (b->o->dry_run)
 		return DUET_BISYNC_OK;
 	duet_log(DUET_LOG_INFO, "Resync updating listings");
-	return brun_store(b, DUET_RUN_OK, 1) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
+	if (brun_list(b) != 0)
+		return DUET_BISYNC_CRITICAL;
+	return brun_store(b, DUET_RUN_OK, BRUN_ASIS) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
 }
 
 /* 1 when one canonical root contains the other. */
@@ -345,6 +357,8 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 	b.o = o;
 	duet_listing_init(&b.cur1);
 	duet_listing_init(&b.cur2);
+	duet_listing_init(&b.upd[0]);
+	duet_listing_init(&b.upd[1]);
 	b.rec.start = duet_now_real();
 	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
 		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
@@ -376,6 +390,8 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 	brun_final(r);
 	duet_listing_dispose(&b.cur1);
 	duet_listing_dispose(&b.cur2);
+	duet_listing_dispose(&b.upd[0]);
+	duet_listing_dispose(&b.upd[1]);
 	duet_workdir_close(b.w);
 	duet_fs_close(b.fs1);
 	duet_fs_close(b.fs2);

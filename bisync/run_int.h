@@ -22,6 +22,7 @@ struct brun {
 	long items;                      /* engine items finished (failpoint) */
 	long kill_after;                 /* DUET_FAILPOINT_KILL_AFTER, or 0 */
 	char name1[4096], name2[4096];   /* "root/" as logged */
+	struct duet_listing upd[2];      /* what the run did to each side */
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 };
@@ -29,10 +30,22 @@ struct brun {
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
  * listing error (logged). */
 int brun_list(struct brun *b);
+/* How brun_store gets the new listings. */
+enum brun_new {
+	BRUN_ASIS = 0,   /* cur1/cur2 as walked (nothing was done) */
+	BRUN_UPDATES,    /* cur1/cur2 with the run's updates applied */
+};
 /* Stores both listings, the run record and the pair state in one
- * transaction; with relist, both sides are walked again first (after a run
- * that changed them), else cur1/cur2 are stored as they are. */
-int brun_store(struct brun *b, uint8_t outcome, int relist);
+ * transaction. */
+int brun_store(struct brun *b, uint8_t outcome, enum brun_new how);
+/* update.c: records that the run left entry e (path, size, mtime, hashes)
+ * on side 1 or 2, or removed path there; applied by brun_store. The last
+ * record of a path wins. DUET_E_NOMEM. */
+int brun_upd_put(struct brun *b, int side, const struct duet_entry *e);
+int brun_upd_del(struct brun *b, int side, const char *path);
+int brun_upd_apply(struct brun *b);
+/* Runs $DUET_TEST_HOOK_BEFORE_SYNC (tests only) before a copy phase. */
+void brun_test_hook(void);
 /* Records the plan in the journal and marks the pair INTERRUPTED, in one
  * transaction, before the first action. */
 int brun_journal(struct brun *b, const struct duet_plan *p);
