@@ -146,3 +146,88 @@ brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet
 	}
 	return bad ? duet_err_set(DUET_E_CHANGED, "all files were changed") : 0;
 }
+
+/* One pair of entries of the same name; 1 when they disagree. */
+static int
+bcheck_pair(const struct brun *b, const struct duet_entry *a, const struct duet_entry *c)
+{
+	const struct duet_conflict_opts *o = &b->o->conflict;
+	int64_t d = a->mtime - c->mtime;
+	int k = o->hash_kind;
+
+	if (a->type == DUET_T_DIR && c->type == DUET_T_DIR)
+		return 0;
+	if (o->compare_size && a->size >= 0 && c->size >= 0 && a->size != c->size) {
+		duet_logo(DUET_LOG_ERROR, a->path, "Size not equal in listing. Path1: %lld, Path2: %lld",
+		    (long long)a->size, (long long)c->size);
+		return 1;
+	}
+	if (o->compare_modtime && a->mtime != 0 && c->mtime != 0 && (d >= o->window || -d >= o->window)) {
+		duet_logo(DUET_LOG_ERROR, a->path, "Modtime not equal in listing. Path1: %lld, Path2: %lld",
+		    (long long)a->mtime, (long long)c->mtime);
+		return 1;
+	}
+	if (o->compare_checksum && k >= 0 && a->hashes && c->hashes &&
+	    (a->hashes->mask & c->hashes->mask & DUET_HASH_BIT(k)) &&
+	    !duet_hash_equal(a->hashes, c->hashes, (enum duet_hash_kind)k)) {
+		duet_logo(DUET_LOG_ERROR, a->path, "Checksum not equal in listing.");
+		return 1;
+	}
+	return 0;
+}
+
+int
+brun_check_sync(const struct brun *b, const struct duet_listing *l1, const struct duet_listing *l2)
+{
+	size_t i = 0, k = 0, bad = 0;
+
+	duet_log(DUET_LOG_INFO, "Validating listings for Path1 \"%s\" vs Path2 \"%s\"", b->name1, b->name2);
+	while (i < l1->n || k < l2->n) {
+		int c = i == l1->n ? 1 : k == l2->n ? -1 : duet_path_cmp(l1->v[i].path, l2->v[k].path);
+		if (c < 0) {
+			duet_log(DUET_LOG_ERROR, "-          Path1 file not found in Path2      - %s", l1->v[i++].path);
+			bad++;
+		} else if (c > 0) {
+			duet_log(DUET_LOG_ERROR, "-          Path2 file not found in Path1      - %s", l2->v[k++].path);
+			bad++;
+		} else {
+			bad += (size_t)bcheck_pair(b, &l1->v[i++], &l2->v[k++]);
+		}
+	}
+	if (bad == 0)
+		return 0;
+	duet_log(DUET_LOG_ERROR, "Bisync critical error: path1 and path2 are out of sync, run --resync to recover");
+	return duet_err_set(DUET_E_CORRUPT, "path1 and path2 are out of sync, run --resync to recover");
+}
+
+enum duet_bisync_result
+brun_check_sync_only(struct brun *b)
+{
+	struct duet_workdir_txn *t = NULL;
+	struct duet_pair_rec pr;
+	struct duet_listing l1, l2;
+	int rc, clean = 0;
+	enum duet_bisync_result r = DUET_BISYNC_CRITICAL;
+
+	duet_listing_init(&l1);
+	duet_listing_init(&l2);
+	if ((rc = duet_workdir_txn_begin(b->w, 1, &t)) == 0 &&
+	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) == 0) {
+		clean = pr.state == DUET_PAIR_CLEAN;
+		duet_workdir_pair_dispose(&pr);
+		if (clean && (rc = duet_workdir_listing_load_txn(t, b->pair, 1, &l1)) == 0)
+			rc = duet_workdir_listing_load_txn(t, b->pair, 2, &l2);
+	}
+	duet_workdir_txn_abort(t);
+	if (rc != 0)
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: cannot read the workdir: %s", duet_err_msg());
+	else if (!clean)
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: cannot find prior Path1 or Path2 "
+		    "listings, likely due to critical error on prior run (run with --resync to make a "
+		    "new baseline)");
+	else if (brun_check_sync(b, &l1, &l2) == 0)
+		r = DUET_BISYNC_OK;
+	duet_listing_dispose(&l1);
+	duet_listing_dispose(&l2);
+	return r;
+}

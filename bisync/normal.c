@@ -374,30 +374,6 @@ bn_apply(struct bnormal *n)
 	return bn_do(n, DUET_ACT_DELETE2, NULL, b->fs2, &b->rec.deleted2);
 }
 
-/* --check-sync: the two new listings must name the same files. */
-static int
-bn_check_sync(struct brun *b)
-{
-	size_t i = 0, k = 0, bad = 0;
-	while (i < b->cur1.n || k < b->cur2.n) {
-		int c = i == b->cur1.n ? 1 : k == b->cur2.n ? -1 : strcmp(b->cur1.v[i].path, b->cur2.v[k].path);
-		if (c < 0)
-			duet_logo(DUET_LOG_ERROR, b->cur1.v[i++].path, "Path1 file not found in Path2");
-		else if (c > 0)
-			duet_logo(DUET_LOG_ERROR, b->cur2.v[k++].path, "Path2 file not found in Path1");
-		else {
-			i++;
-			k++;
-			continue;
-		}
-		bad++;
-	}
-	if (bad == 0)
-		return 0;
-	duet_log(DUET_LOG_ERROR, "Bisync critical error: path1 and path2 are out of sync, run --resync to recover");
-	return DUET_E_CORRUPT;
-}
-
 enum duet_bisync_result
 brun_normal(struct brun *b)
 {
@@ -457,7 +433,7 @@ brun_normal(struct brun *b)
 	bn_dispose(&n); /* the plan and prior listings are done with: less peak memory */
 	/* The listings walked at the start, with what the run did. */
 	if (brun_store(b, DUET_RUN_OK, changed ? BRUN_UPDATES : BRUN_ASIS) != 0 ||
-	    (b->o->check_sync && bn_check_sync(b) != 0))
+	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0))
 		r = DUET_BISYNC_CRITICAL;
 out:
 	bn_dispose(&n);

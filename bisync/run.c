@@ -235,47 +235,6 @@ brun_mark(struct brun *b)
 	return duet_workdir_write(b->w, bmark_txn, b);
 }
 
-/* --resync: copy what only Path2 has to Path1, then Path1 to Path2 (Path1
- * wins where both have a file), then record both listings. */
-static enum duet_bisync_result
-brun_resync(struct brun *b)
-{
-	struct duet_xfer_opts x;
-	struct duet_stats st;
-	int rc;
-
-	duet_log(DUET_LOG_INFO, "Copying Path2 files to Path1");
-	if ((rc = brun_list(b)) != 0)
-		return DUET_BISYNC_CRITICAL;
-	if (brun_check_access(b) != 0) {
-		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
-		return DUET_BISYNC_CRITICAL;
-	}
-	brun_xfer_opts(b, &x);
-	x.ignore_existing = 1;
-	duet_stats_init(&st);
-	rc = duet_xfer_run(b->fs2, &b->cur2, b->fs1, &b->cur1, &x, &st);
-	b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
-	if (rc == 0) {
-		duet_log(DUET_LOG_INFO, "Resynching Path1 to Path2");
-		brun_xfer_opts(b, &x);
-		duet_stats_init(&st);
-		if ((rc = brun_list(b)) == 0)
-			rc = duet_xfer_run(b->fs1, &b->cur1, b->fs2, &b->cur2, &x, &st);
-		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
-	}
-	if (rc != 0) {
-		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
-		return DUET_BISYNC_CRITICAL;
-	}
-	if (b->o->dry_run)
-		return DUET_BISYNC_OK;
-	duet_log(DUET_LOG_INFO, "Resync updating listings");
-	if (brun_list(b) != 0)
-		return DUET_BISYNC_CRITICAL;
-	return brun_store(b, DUET_RUN_OK, BRUN_ASIS) == 0 ? DUET_BISYNC_OK : DUET_BISYNC_CRITICAL;
-}
-
 /* 1 when one canonical root contains the other. */
 static int
 brun_overlap(const char *a, const char *b)
@@ -372,7 +331,9 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 			locked = 1;
 		}
 	}
-	if (r == DUET_BISYNC_OK) {
+	if (r == DUET_BISYNC_OK && o->check_sync == DUET_CHECK_SYNC_ONLY) {
+		r = brun_check_sync_only(&b);
+	} else if (r == DUET_BISYNC_OK) {
 		duet_log(DUET_LOG_NOTICE, "%s Path1 \"%s\" with Path2 \"%s\"",
 		    o->resync ? "Resyncing" : "Synching", b.name1, b.name2);
 		if (brun_check_filters(&b) != 0) {

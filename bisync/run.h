@@ -26,14 +26,27 @@ enum duet_bisync_result {
 	                                 (interrupted run, run --recover) */
 };
 
+/* --resync-mode values, in rclone's names. */
+enum duet_resync_mode {
+	DUET_RESYNC_NONE = 0, DUET_RESYNC_PATH1, DUET_RESYNC_PATH2, DUET_RESYNC_NEWER,
+	DUET_RESYNC_OLDER, DUET_RESYNC_LARGER, DUET_RESYNC_SMALLER,
+};
+
+/* The mode named s (case-insensitive), or -1. */
+int duet_bisync_resync_mode(const char *s);
+
+/* --check-sync values. */
+enum duet_check_sync { DUET_CHECK_SYNC_FALSE = 0, DUET_CHECK_SYNC_TRUE, DUET_CHECK_SYNC_ONLY };
+
 struct duet_bisync_opts {
 	const char *path1, *path2;   /* remote specs as given */
 	const char *workdir;         /* NULL: the default location */
-	int resync;                  /* --resync (Path1 wins differences) */
+	int resync;                  /* --resync */
+	int resync_mode;             /* enum duet_resync_mode; who wins a difference */
 	int dry_run;                 /* --dry-run */
 	int force;                   /* --force: no max-delete check */
 	int max_delete;              /* percentage, 0..100 (default 50) */
-	int check_sync;              /* compare final listings (default 1) */
+	int check_sync;              /* enum duet_check_sync (default true) */
 	int recover;                 /* --recover: finish an interrupted run */
 	struct duet_conflict_opts conflict; /* resolution, loser, suffixes */
 	struct duet_fs_opts fs;      /* backend options */

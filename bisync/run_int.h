@@ -49,6 +49,8 @@ void brun_test_hook(void);
 /* Records the plan in the journal and marks the pair INTERRUPTED, in one
  * transaction, before the first action. */
 int brun_journal(struct brun *b, const struct duet_plan *p);
+/* resync.c: --resync with its --resync-mode. */
+enum duet_bisync_result brun_resync(struct brun *b);
 /* The normal run (prior listings exist). */
 enum duet_bisync_result brun_normal(struct brun *b);
 /* checks.c: --check-access on cur1/cur2 (logs; DUET_E_CHANGED "check
@@ -56,6 +58,12 @@ enum duet_bisync_result brun_normal(struct brun *b);
  * b->filters_md5; errors as rclone's, critical), the all-files-changed
  * trap (unless --force). */
 int brun_check_access(struct brun *b);
+/* --check-sync: l1 and l2 (new or stored listings) must name the same
+ * files, of the same size and time where those are compared; logs each
+ * difference; DUET_E_CORRUPT "path1 and path2 are out of sync". */
+int brun_check_sync(const struct brun *b, const struct duet_listing *l1, const struct duet_listing *l2);
+/* --check-sync=only: the stored listings checked, nothing walked. */
+enum duet_bisync_result brun_check_sync_only(struct brun *b);
 int brun_check_filters(struct brun *b);
 int brun_filters_md5(const char *path, unsigned char md5[16]);
 int brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet_deltas *d1,

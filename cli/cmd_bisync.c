@@ -35,12 +35,6 @@ bisync_unsupported(const struct cli_opts *o)
 			    later[i].flag);
 			return EXIT_USAGE;
 		}
-	if (o->resync_mode != NULL && strcmp(o->resync_mode, "path1") != 0 &&
-	    strcmp(o->resync_mode, "none") != 0) {
-		fprintf(stderr, "Error: --resync-mode %s is not available in this build yet "
-		    "(path1 is)\n", o->resync_mode);
-		return EXIT_USAGE;
-	}
 	return 0;
 }
 
@@ -140,14 +134,22 @@ cmd_bisync(struct cli_opts *o)
 	    (ec = bisync_conflict(o, &b.conflict, s1, s2, sizeof(s1))) != 0)
 		return ec;
 	if (o->check_sync != NULL) {
-		if (strcmp(o->check_sync, "true") == 0)
-			b.check_sync = 1;
-		else if (strcmp(o->check_sync, "false") == 0)
-			b.check_sync = 0;
+		if (strcasecmp(o->check_sync, "true") == 0)
+			b.check_sync = DUET_CHECK_SYNC_TRUE;
+		else if (strcasecmp(o->check_sync, "false") == 0)
+			b.check_sync = DUET_CHECK_SYNC_FALSE;
+		else if (strcasecmp(o->check_sync, "only") == 0)
+			b.check_sync = DUET_CHECK_SYNC_ONLY;
 		else {
-			fprintf(stderr, "Error: unknown check-sync mode for bisync: \"%s\" (true or false)\n", o->check_sync);
+			fprintf(stderr, "Error: unknown check-sync mode for bisync: \"%s\" (true, false "
+			    "or only)\n", o->check_sync);
 			return EXIT_USAGE;
 		}
+	}
+	if (o->resync_mode != NULL && (b.resync_mode = duet_bisync_resync_mode(o->resync_mode)) < 0) {
+		fprintf(stderr, "Error: unknown --resync-mode %s: want path1, path2, newer, older, "
+		    "larger, smaller or none\n", o->resync_mode);
+		return EXIT_USAGE;
 	}
 	/* A missing filters file is a usage error here (rclone makes it
 	 * critical): a typo must not cost the pair a --resync. */
@@ -164,7 +166,8 @@ cmd_bisync(struct cli_opts *o)
 	b.path1 = o->args[0];
 	b.path2 = o->args[1];
 	b.workdir = o->workdir;
-	b.resync = o->resync || o->resync_mode != NULL;
+	/* rclone: any --resync-mode but none means --resync. */
+	b.resync = o->resync || (o->resync_mode != NULL && b.resync_mode != DUET_RESYNC_NONE);
 	b.dry_run = o->dry_run;
 	b.force = o->force;
 	b.recover = o->recover;

@@ -155,10 +155,10 @@ static const struct flag flags[] = {
 	{"leave-root", 0, F_BOOL, O(leave_root), 0, "rmdirs", "Do not remove root directory if empty"},
 	/* bisync (rclone's names and meanings). */
 	{"resync", '1', F_BOOL, O(resync), 0, "bisync", "Start a new baseline: copy so both paths hold the union, then record listings"},
-	{"resync-mode", 0, F_STR, O(resync_mode), 0, "bisync", "Which side wins during --resync: path1 (others not in this build yet) (implies --resync)"},
+	{"resync-mode", 0, F_STR, O(resync_mode), 0, "bisync", "Which side wins a difference during --resync: path1|path2|newer|older|larger|smaller (implies --resync)"},
 	{"check-access", 0, F_BOOL, O(check_access), 0, "bisync", "Abort unless check files (--check-filename) are found on both paths"},
 	{"check-filename", 0, F_STR, O(check_filename), 0, "bisync", "Name of the check file for --check-access (default RCLONE_TEST)"},
-	{"check-sync", 0, F_STR, O(check_sync), 0, "bisync", "Compare the final listings: true (default) or false"},
+	{"check-sync", 0, F_STR, O(check_sync), 0, "bisync", "Compare the final listings: true (default), false, or only (check the stored listings, nothing else)"},
 	{"compare", 0, F_STR, O(compare), 0, "bisync", "What decides a change: any of size,modtime,checksum (default size,modtime)"},
 	{"conflict-resolve", 0, F_STR, O(conflict_resolve), 0, "bisync", "Who wins a conflict: none|path1|path2|newer|older|larger|smaller (default none)"},
 	{"conflict-loser", 0, F_STR, O(conflict_loser), 0, "bisync", "What happens to the loser: num|pathname|delete (default num)"},

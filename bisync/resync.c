@@ -1,0 +1,183 @@
+/*
+ * resync.c: --resync and --resync-mode (rclone §1.15): a new baseline.
+ * Files on one side only are copied to the other; where both sides have a
+ * file and the two differ (by the compare settings), the mode picks the
+ * side that wins: path1 (default), path2, newer, older, larger, smaller;
+ * where the mode cannot tell (equal times or sizes), Path2 wins, as with
+ * rclone, whose Path2-to-Path1 pass runs first. Nothing is deleted or
+ * renamed. The new listings are the walked ones plus the copies.
+ */
+#include "run_int.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/log.h"
+
+static const char *const bresync_names[] = {"none", "path1", "path2", "newer", "older", "larger",
+	"smaller"};
+
+int
+duet_bisync_resync_mode(const char *s)
+{
+	for (int i = 0; i < (int)(sizeof(bresync_names) / sizeof(bresync_names[0])); i++)
+		if (strcasecmp(s, bresync_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The two versions are the same by the compare settings. */
+static int
+bresync_equal(const struct brun *b, const struct duet_entry *e1, const struct duet_entry *e2)
+{
+	const struct duet_conflict_opts *c = &b->o->conflict;
+	int64_t w = b->o->conflict.window, d = e1->mtime - e2->mtime;
+	int k = c->hash_kind;
+
+	if (c->compare_size && e1->size >= 0 && e2->size >= 0 && e1->size != e2->size)
+		return 0;
+	if (c->compare_checksum && k >= 0 && e1->hashes && e2->hashes &&
+	    (e1->hashes->mask & e2->hashes->mask & DUET_HASH_BIT(k)))
+		return duet_hash_equal(e1->hashes, e2->hashes, (enum duet_hash_kind)k);
+	if (c->compare_modtime && e1->mtime != 0 && e2->mtime != 0 && (d >= w || -d >= w))
+		return 0;
+	return 1;
+}
+
+/* Which side wins a difference: 1 or 2. */
+static int
+bresync_winner(const struct brun *b, int mode, const struct duet_entry *e1,
+    const struct duet_entry *e2)
+{
+	int64_t w = b->o->conflict.window, d = e1->mtime - e2->mtime;
+	int times = e1->mtime != 0 && e2->mtime != 0 && (d >= w || -d >= w);
+	int sizes = e1->size >= 0 && e2->size >= 0 && e1->size != e2->size;
+
+	switch (mode) {
+	case DUET_RESYNC_PATH2:
+		return 2;
+	case DUET_RESYNC_NEWER:
+		return times ? (d > 0 ? 1 : 2) : 2;
+	case DUET_RESYNC_OLDER:
+		return times ? (d < 0 ? 1 : 2) : 2;
+	case DUET_RESYNC_LARGER:
+		return sizes ? (e1->size > e2->size ? 1 : 2) : 2;
+	case DUET_RESYNC_SMALLER:
+		return sizes ? (e1->size < e2->size ? 1 : 2) : 2;
+	default:
+		return 1;
+	}
+}
+
+/* newer/older need times, larger/smaller sizes; else Path1 (warned). */
+static int
+bresync_effective(const struct brun *b)
+{
+	int mode = b->o->resync_mode;
+	const struct duet_conflict_opts *c = &b->o->conflict;
+	if (mode == DUET_RESYNC_NONE)
+		mode = DUET_RESYNC_PATH1;
+	if (((mode == DUET_RESYNC_NEWER || mode == DUET_RESYNC_OLDER) && !c->compare_modtime) ||
+	    ((mode == DUET_RESYNC_LARGER || mode == DUET_RESYNC_SMALLER) && !c->compare_size)) {
+		duet_log(DUET_LOG_NOTICE, "WARNING: --resync-mode %s needs %s to be compared; using "
+		    "path1 instead", bresync_names[mode], mode <= DUET_RESYNC_OLDER ? "modtime" : "size");
+		mode = DUET_RESYNC_PATH1;
+	}
+	return mode;
+}
+
+struct bresync_q {
+	const struct duet_entry **v[2]; /* [0]: to copy 1->2, [1]: 2->1 */
+	size_t n[2];
+};
+
+static int
+bresync_plan(const struct brun *b, struct bresync_q *q)
+{
+	const struct duet_listing *l1 = &b->cur1, *l2 = &b->cur2;
+	size_t i = 0, k = 0;
+	int mode = bresync_effective(b);
+
+	for (int s = 0; s < 2; s++)
+		if ((q->v[s] = duet_calloc(l1->n + l2->n + 1, sizeof(*q->v[s]))) == NULL)
+			return duet_err_set(DUET_E_NOMEM, "out of memory");
+	while (i < l1->n || k < l2->n) {
+		int c = i == l1->n ? 1 : k == l2->n ? -1 : duet_path_cmp(l1->v[i].path, l2->v[k].path);
+		if (c < 0) {
+			q->v[0][q->n[0]++] = &l1->v[i++];
+		} else if (c > 0) {
+			q->v[1][q->n[1]++] = &l2->v[k++];
+		} else {
+			const struct duet_entry *e1 = &l1->v[i++], *e2 = &l2->v[k++];
+			if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE || bresync_equal(b, e1, e2))
+				continue;
+			if (bresync_winner(b, mode, e1, e2) == 1)
+				q->v[0][q->n[0]++] = e1;
+			else
+				q->v[1][q->n[1]++] = e2;
+		}
+	}
+	return 0;
+}
+
+/* One direction: dir 0 copies Path1 to Path2, dir 1 Path2 to Path1. */
+static int
+bresync_copy(struct brun *b, struct bresync_q *q, int dir)
+{
+	struct duet_fs *src = dir == 0 ? b->fs1 : b->fs2, *dst = dir == 0 ? b->fs2 : b->fs1;
+	int sside = dir == 0 ? 1 : 2;
+	struct duet_xfer_opts x;
+	struct duet_stats st;
+	int rc = 0;
+
+	duet_log(DUET_LOG_INFO, "- Path%d    Resync is copying files to         - Path%d", sside,
+	    3 - sside);
+	brun_xfer_opts(b, &x);
+	duet_stats_init(&st);
+	if (q->n[dir] > 0)
+		rc = duet_xfer_copy_list(src, q->v[dir], NULL, q->n[dir], dst, &x, &st);
+	else
+		duet_log(DUET_LOG_INFO, "There was nothing to transfer");
+	if (dir == 0)
+		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
+	else
+		b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
+	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < q->n[dir]; i++)
+		rc = brun_upd_put(b, 3 - sside, q->v[dir][i]);
+	return rc;
+}
+
+enum duet_bisync_result
+brun_resync(struct brun *b)
+{
+	struct bresync_q q;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	duet_log(DUET_LOG_INFO, "Copying Path2 files to Path1");
+	if (brun_list(b) != 0)
+		return DUET_BISYNC_CRITICAL;
+	if (brun_check_access(b) != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		return DUET_BISYNC_CRITICAL;
+	}
+	/* rclone's order: Path2 to Path1 first, then Path1 to Path2. */
+	if ((rc = bresync_plan(b, &q)) == 0 && (rc = bresync_copy(b, &q, 1)) == 0)
+		rc = bresync_copy(b, &q, 0);
+	duet_free(q.v[0]);
+	duet_free(q.v[1]);
+	if (rc != 0) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		return DUET_BISYNC_CRITICAL;
+	}
+	if (b->o->dry_run)
+		return DUET_BISYNC_OK;
+	duet_log(DUET_LOG_INFO, "Resync updating listings");
+	if (brun_store(b, DUET_RUN_OK, BRUN_UPDATES) != 0 ||
+	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0))
+		return DUET_BISYNC_CRITICAL;
+	return DUET_BISYNC_OK;
+}
