@@ -703,7 +703,8 @@ local_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct due
 		goto out;
 	}
 	fs->base.caps =
-	    DUET_CAP_MOVE | DUET_CAP_COPY | DUET_CAP_SETMTIME | DUET_CAP_DIRS | DUET_CAP_LOCAL;
+	    DUET_CAP_MOVE | DUET_CAP_COPY | DUET_CAP_SETMTIME | DUET_CAP_DIRS | DUET_CAP_LOCAL |
+	    DUET_CAP_SLOW_HASH;
 	fs->base.hashes = DUET_HASH_ALL;
 	fs->base.precision = 1;
 	if (o != NULL) {

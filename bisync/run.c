@@ -74,6 +74,8 @@ brun_list(struct brun *b)
 	if (rc != 0)
 		duet_log(DUET_LOG_ERROR,
 		    "There were errors while building listings. Aborting as it is too dangerous to continue.");
+	else
+		rc = brun_hash_listings(b);
 	return rc;
 }
 
@@ -168,6 +170,13 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 	uint64_t run;
 	int rc;
 
+	/* Without modtime compare, listings hold no times (as rclone's). */
+	if (!b->o->conflict.compare_modtime) {
+		for (size_t i = 0; i < b->cur1.n; i++)
+			b->cur1.v[i].mtime = 0;
+		for (size_t i = 0; i < b->cur2.n; i++)
+			b->cur2.v[i].mtime = 0;
+	}
 	if ((rc = duet_workdir_listing_update(t, b->pair, 1, &b->cur1, NULL)) != 0 ||
 	    (rc = duet_workdir_listing_update(t, b->pair, 2, &b->cur2, NULL)) != 0)
 		return rc;
@@ -304,9 +313,29 @@ brun_final(enum duet_bisync_result r)
 	}
 }
 
-enum duet_bisync_result
-duet_bisync_run(const struct duet_bisync_opts *o)
+/* Settles the compare settings against what both backends can do. */
+static void
+brun_compare(struct brun *b, struct duet_bisync_opts *o)
 {
+	struct duet_conflict_opts *c = &o->conflict;
+	b->hash_kind = c->hash_kind = brun_hash_kind(o, b->fs1, b->fs2);
+	if (!c->compare_checksum)
+		duet_log(DUET_LOG_INFO, "Setting --ignore-listing-checksum as neither --checksum nor "
+		    "--compare checksum are set.");
+	if (c->compare_checksum && c->hash_kind < 0) {
+		if (!o->ignore_listing_checksum && !o->no_slow_hash)
+			duet_log(DUET_LOG_NOTICE, "WARNING: Checksum compare was requested but Path1 and "
+			    "Path2 have no common hash (add --download-hash): using size and modtime");
+		c->compare_checksum = 0;
+		if (!c->compare_size && !c->compare_modtime)
+			c->compare_size = c->compare_modtime = 1;
+	}
+}
+
+enum duet_bisync_result
+duet_bisync_run(const struct duet_bisync_opts *orig)
+{
+	struct duet_bisync_opts opts = *orig, *o = &opts;
 	struct brun b;
 	struct duet_lock_holder me, held;
 	enum duet_bisync_result r;
@@ -322,6 +351,8 @@ duet_bisync_run(const struct duet_bisync_opts *o)
 	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
 		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
 	r = brun_open(&b);
+	if (r == DUET_BISYNC_OK)
+		brun_compare(&b, o);
 	if (r == DUET_BISYNC_OK && !o->dry_run) {
 		if (duet_workdir_lock_take(b.w, b.pair, 0, &me, &held) != 0) {
 			duet_log(DUET_LOG_ERROR, "prior lock found: pair held by %s pid %d (%s)", held.host,

@@ -54,6 +54,9 @@ struct duet_bisync_opts {
 	const struct duet_filter *filter; /* NULL: everything */
 	const char *filters_file;    /* --filters-file (its rules are in filter) */
 	int check_access;            /* --check-access */
+	int download_hash;           /* --download-hash: md5 by reading where none */
+	int ignore_listing_checksum; /* --ignore-listing-checksum */
+	int no_slow_hash;            /* --no-slow-hash */
 	const char *check_filename;  /* NULL: RCLONE_TEST */
 };
 

@@ -23,6 +23,7 @@ struct brun {
 	long kill_after;                 /* DUET_FAILPOINT_KILL_AFTER, or 0 */
 	char name1[4096], name2[4096];   /* "root/" as logged */
 	struct duet_listing upd[2];      /* what the run did to each side */
+	int hash_kind;                   /* listing hashes (enum), or -1 */
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 };
@@ -49,6 +50,10 @@ void brun_test_hook(void);
 /* Records the plan in the journal and marks the pair INTERRUPTED, in one
  * transaction, before the first action. */
 int brun_journal(struct brun *b, const struct duet_plan *p);
+/* hashes.c: the kind of listing hashes for these options and backends
+ * (-1: none), and hashing every file of cur1/cur2 with it. */
+int brun_hash_kind(const struct duet_bisync_opts *o, const struct duet_fs *fs1, const struct duet_fs *fs2);
+int brun_hash_listings(struct brun *b);
 /* resync.c: --resync with its --resync-mode. */
 enum duet_bisync_result brun_resync(struct brun *b);
 /* The normal run (prior listings exist). */

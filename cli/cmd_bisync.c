@@ -21,9 +21,7 @@ bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
 		{o->remove_empty_dirs, "--remove-empty-dirs"},
-		{o->download_hash, "--download-hash"}, 		{o->ignore_listing_checksum, "--ignore-listing-checksum"},
-		{o->resilient, "--resilient"}, {o->no_slow_hash, "--no-slow-hash"},
-		{o->slow_hash_sync_only, "--slow-hash-sync-only"}, {o->backup_dir1 != NULL, "--backup-dir1"},
+		{o->resilient, "--resilient"}, {o->backup_dir1 != NULL, "--backup-dir1"},
 		{o->backup_dir2 != NULL, "--backup-dir2"}, {o->backup_dir != NULL, "--backup-dir"},
 		{o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
 		{o->max_lock != 0, "--max-lock"}, {o->create_empty_src_dirs, "--create-empty-src-dirs"},
@@ -47,6 +45,10 @@ bisync_compare(const struct cli_opts *o, struct duet_conflict_opts *c)
 		c->compare_modtime = 0;
 		c->compare_checksum = 1;
 	}
+	if (o->x.size_only) /* --size-only: size alone */
+		c->compare_modtime = c->compare_checksum = 0;
+	if (o->x.ignore_size)
+		c->compare_size = 0;
 	if (o->compare == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", o->compare);
@@ -162,6 +164,11 @@ cmd_bisync(struct cli_opts *o)
 		return ec;
 	b.filters_file = o->filters_file;
 	b.check_access = o->check_access;
+	b.download_hash = o->download_hash;
+	b.ignore_listing_checksum = o->ignore_listing_checksum;
+	/* Our copies are never skipped by a hash, so --slow-hash-sync-only
+	 * leaves nothing for slow hashes to do: it is --no-slow-hash here. */
+	b.no_slow_hash = o->no_slow_hash || o->slow_hash_sync_only;
 	b.check_filename = o->check_filename;
 	b.path1 = o->args[0];
 	b.path2 = o->args[1];

@@ -34,6 +34,7 @@
 #define DUET_CAP_DIRS 0x08        /* real directories (empty ones exist) */
 #define DUET_CAP_CASEINS 0x10     /* names are case-insensitive */
 #define DUET_CAP_LOCAL 0x20       /* a local filesystem (streams expose fds) */
+#define DUET_CAP_SLOW_HASH 0x40   /* hash() reads the whole file (local, SFTP) */
 
 /* How symbolic links are treated (local backend). */
 enum duet_links {

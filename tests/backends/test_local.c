@@ -253,7 +253,7 @@ test_open_caps_canon(void **state)
 	fs = fs_open(DUET_LINKS_SKIP);
 	assert_string_equal(duet_local_backend.name, "local");
 	assert_int_equal(fs->caps, DUET_CAP_MOVE | DUET_CAP_COPY | DUET_CAP_SETMTIME |
-	                               DUET_CAP_DIRS | DUET_CAP_LOCAL);
+	                               DUET_CAP_DIRS | DUET_CAP_LOCAL | DUET_CAP_SLOW_HASH);
 	assert_int_equal(fs->precision, 1);
 	assert_int_equal(fs->hashes, DUET_HASH_ALL);
 	assert_null(fs->file);
