@@ -335,7 +335,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	if (!del)
 		brun_test_hook();
 	rc = bn_collect(n, kind, del ? NULL : src, sside, &v, &cnt, &scratch);
-	brun_xfer_opts(n->b, &x);
+	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
 	if (rc == 0 && cnt > 0) {
 		if (del)

@@ -135,7 +135,7 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 
 	duet_log(DUET_LOG_INFO, "- Path%d    Resync is copying files to         - Path%d", sside,
 	    3 - sside);
-	brun_xfer_opts(b, &x);
+	brun_xfer_opts(b, 3 - sside, &x);
 	duet_stats_init(&st);
 	if (q->n[dir] > 0)
 		rc = duet_xfer_copy_list(src, q->v[dir], NULL, q->n[dir], dst, &x, &st);

@@ -101,9 +101,12 @@ brun_on_item(void *ctx, const struct duet_xfer_item *it)
 }
 
 void
-brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x)
+brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x)
 {
 	*x = b->o->x;
+	x->backup_fs = b->bfs[dst - 1];
+	if (x->backup_fs == NULL && x->suffix != NULL) /* --suffix alone: beside the file */
+		x->backup_fs = dst == 1 ? b->fs1 : b->fs2;
 	x->mode = DUET_XFER_COPY;
 	x->dry_run = b->o->dry_run;
 	x->max_delete = -1; /* bisync checks its own percentage */
@@ -254,10 +257,44 @@ brun_overlap(const char *a, const char *b)
 	return la == lb || (la > lb ? a[n] : b[n]) == '/';
 }
 
+/* --backup-dir1/2: on the same backend as their side, outside its root
+ * (rclone's check, a critical error there). */
+static enum duet_bisync_result
+brun_open_backups(struct brun *b)
+{
+	const struct duet_bisync_opts *o = b->o;
+	struct duet_fs *side[2] = {b->fs1, b->fs2};
+	for (int i = 0; i < 2; i++) {
+		struct duet_fs *f;
+		if (o->backup_dir[i] == NULL)
+			continue;
+		if (duet_fs_open(o->backup_dir[i], &o->fs, &b->bfs[i]) != 0) {
+			duet_log(DUET_LOG_ERROR, "--backup-dir%d: %s", i + 1, duet_err_msg());
+			return DUET_BISYNC_USAGE;
+		}
+		f = b->bfs[i];
+		if (f->ops != side[i]->ops) {
+			duet_log(DUET_LOG_ERROR, "--backup-dir%d %s must be on the same remote as Path%d "
+			    "(%s)", i + 1, o->backup_dir[i], i + 1, side[i]->name);
+			return DUET_BISYNC_USAGE;
+		}
+		if (f->canon && side[i]->canon && brun_overlap(f->canon, side[i]->canon)) {
+			/* rclone makes this critical (--resync needed); nothing was
+			 * touched, so duet keeps the listings: a usage error. */
+			duet_log(DUET_LOG_ERROR, "destination and parameter to --backup-dir mustn't "
+			    "overlap: --backup-dir%d %s overlaps Path%d %s: choose a directory outside it",
+			    i + 1, o->backup_dir[i], i + 1, side[i]->name);
+			return DUET_BISYNC_USAGE;
+		}
+	}
+	return DUET_BISYNC_OK;
+}
+
 static enum duet_bisync_result
 brun_open(struct brun *b)
 {
 	const struct duet_bisync_opts *o = b->o;
+	enum duet_bisync_result r;
 	char wd[4096];
 	int rc;
 
@@ -275,6 +312,8 @@ brun_open(struct brun *b)
 		    "overlap (%s and %s): choose two separate directories", o->path1, o->path2);
 		return DUET_BISYNC_USAGE;
 	}
+	if ((r = brun_open_backups(b)) != DUET_BISYNC_OK)
+		return r;
 	snprintf(b->name1, sizeof(b->name1), "%s/", b->fs1->name);
 	snprintf(b->name2, sizeof(b->name2), "%s/", b->fs2->name);
 	if (o->workdir != NULL)
@@ -385,6 +424,8 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.upd[0]);
 	duet_listing_dispose(&b.upd[1]);
 	duet_workdir_close(b.w);
+	duet_fs_close(b.bfs[0]);
+	duet_fs_close(b.bfs[1]);
 	duet_fs_close(b.fs1);
 	duet_fs_close(b.fs2);
 	return r;

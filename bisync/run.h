@@ -53,6 +53,7 @@ struct duet_bisync_opts {
 	struct duet_xfer_opts x;     /* copy options (transfers, checkers...) */
 	const struct duet_filter *filter; /* NULL: everything */
 	const char *filters_file;    /* --filters-file (its rules are in filter) */
+	const char *backup_dir[2];   /* --backup-dir1/2 (--backup-dir for both), or NULL */
 	int check_access;            /* --check-access */
 	int download_hash;           /* --download-hash: md5 by reading where none */
 	int ignore_listing_checksum; /* --ignore-listing-checksum */

@@ -13,6 +13,7 @@
 struct brun {
 	const struct duet_bisync_opts *o;
 	struct duet_fs *fs1, *fs2;
+	struct duet_fs *bfs[2];          /* --backup-dir1/2 (or --backup-dir), or NULL */
 	struct duet_workdir *w;
 	uint32_t pair;
 	struct duet_listing cur1, cur2;  /* current listings (walked) */
@@ -73,7 +74,8 @@ int brun_check_filters(struct brun *b);
 int brun_filters_md5(const char *path, unsigned char md5[16]);
 int brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet_deltas *d1,
     const struct duet_deltas *d2);
-/* Copy options for one direction (src side 1 or 2). */
-void brun_xfer_opts(const struct brun *b, struct duet_xfer_opts *x);
+/* Copy options for copies and deletes on side dst (1 or 2): that side's
+ * backup dir. */
+void brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x);
 
 #endif

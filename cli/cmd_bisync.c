@@ -21,9 +21,7 @@ bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
 		{o->remove_empty_dirs, "--remove-empty-dirs"},
-		{o->resilient, "--resilient"}, {o->backup_dir1 != NULL, "--backup-dir1"},
-		{o->backup_dir2 != NULL, "--backup-dir2"}, {o->backup_dir != NULL, "--backup-dir"},
-		{o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
+		{o->resilient, "--resilient"}, {o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
 		{o->max_lock != 0, "--max-lock"}, {o->create_empty_src_dirs, "--create-empty-src-dirs"},
 		{o->interactive, "--interactive"},
 	};
@@ -164,6 +162,8 @@ cmd_bisync(struct cli_opts *o)
 		return ec;
 	b.filters_file = o->filters_file;
 	b.check_access = o->check_access;
+	b.backup_dir[0] = o->backup_dir1 ? o->backup_dir1 : o->backup_dir;
+	b.backup_dir[1] = o->backup_dir2 ? o->backup_dir2 : o->backup_dir;
 	b.download_hash = o->download_hash;
 	b.ignore_listing_checksum = o->ignore_listing_checksum;
 	/* Our copies are never skipped by a hash, so --slow-hash-sync-only

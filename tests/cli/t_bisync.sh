@@ -133,6 +133,19 @@ expect_rc "all files changed on Path1 aborts" 1 B
 expect_grep "all-changed message" "all files were changed on Path1" "$T/err"
 expect_rc "--force passes" 0 B --force
 
+# --- --backup-dir1/2: what a run replaces or deletes on a side is kept there
+mkfile p1/keep.txt "old version" "2020-01-01"; mkfile p1/gone.txt "to delete" "2020-01-01"
+expect_rc "resync before backups" 0 B --resync
+mkfile p2/keep.txt "new version" "2024-01-01"; rm p2/gone.txt
+expect_rc "run with backup dirs" 0 B --backup-dir1 "$T/bk1" --backup-dir2 "$T/bk2"
+expect_eq "replaced Path1 version backed up" "old version" "$(cat "$T/bk1/keep.txt")"
+expect_eq "deleted Path1 file backed up" "to delete" "$(cat "$T/bk1/gone.txt")"
+expect_eq "new version on Path1" "new version" "$(cat p1/keep.txt)"
+check "nothing backed up on Path2" test ! -e "$T/bk2/keep.txt"
+expect_rc "backup dir inside its path is refused" 2 B --backup-dir1 p1/bk
+expect_grep "overlap named" "mustn't overlap" "$T/err"
+expect_rc "the pair is still fine after that" 0 B
+
 # --- forget: the next run needs --resync
 expect_rc "bisync-listings forget" 0 "$D" bisync-listings forget p1 p2 --workdir "$T/wd"
 expect_rc "after forget a run is critical" 7 B
