@@ -246,6 +246,7 @@ bn_renames(struct bnormal *n)
 		}
 		if ((rc = bn_renamed(b, a->kind == DUET_ACT_RENAME1 ? 1 : 2, a)) != 0)
 			return rc;
+		brun_failpoint(b);
 	}
 	return 0;
 }

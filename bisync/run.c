@@ -88,16 +88,22 @@ brun_test_hook(void)
 }
 
 /* Test failpoint: DUET_FAILPOINT_KILL_AFTER=N kills the process (SIGKILL,
- * no clean-up at all) once N copies or deletes have finished, so the crash
- * tests can stop a run at every point of its plan. */
+ * no clean-up at all) once N actions (conflict renames, copies, deletes)
+ * have finished, so the crash tests can stop a run at every point of its
+ * plan. */
+void
+brun_failpoint(struct brun *b)
+{
+	if (b->kill_after > 0 && ++b->items >= b->kill_after)
+		raise(SIGKILL);
+}
+
 static void
 brun_on_item(void *ctx, const struct duet_xfer_item *it)
 {
-	struct brun *b = ctx;
 	if (it->err != 0 || (it->op != DUET_OP_COPY && it->op != DUET_OP_DELETE))
 		return;
-	if (b->kill_after > 0 && ++b->items >= b->kill_after)
-		raise(SIGKILL);
+	brun_failpoint(ctx);
 }
 
 void

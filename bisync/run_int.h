@@ -46,6 +46,8 @@ int brun_store(struct brun *b, uint8_t outcome, enum brun_new how);
 int brun_upd_put(struct brun *b, int side, const struct duet_entry *e);
 int brun_upd_del(struct brun *b, int side, const char *path);
 int brun_upd_apply(struct brun *b);
+/* Counts one finished action for DUET_FAILPOINT_KILL_AFTER (tests). */
+void brun_failpoint(struct brun *b);
 /* Runs $DUET_TEST_HOOK_BEFORE_SYNC (tests only) before a copy phase. */
 void brun_test_hook(void);
 /* Records the plan in the journal and marks the pair INTERRUPTED, in one
