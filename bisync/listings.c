@@ -159,7 +159,7 @@ bl_decode(struct duet_buf *b, const char *path, size_t n)
 	return rc;
 }
 
-/* *out (empty) = in with every path mapped, files only, sorted. */
+/* *out (empty) = in with every path mapped, sorted; *dirs counts directories. */
 static int
 bl_map(const struct duet_listing *in, int encode, struct duet_listing *out, size_t *dirs)
 {
@@ -169,10 +169,7 @@ bl_map(const struct duet_listing *in, int encode, struct duet_listing *out, size
 
 	*dirs = 0;
 	for (size_t i = 0; rc == 0 && i < in->n; i++) {
-		if (in->v[i].type == DUET_T_DIR) {
-			(*dirs)++;
-			continue;
-		}
+		*dirs += in->v[i].type == DUET_T_DIR;
 		duet_buf_reset(&b);
 		e = in->v[i];
 		rc = encode ? bl_encode(&b, e.path, e.pathlen) : bl_decode(&b, e.path, e.pathlen);
@@ -385,7 +382,7 @@ bl_read(const char *file, struct duet_listing *out)
 		goto out;
 	}
 	if (dirs > 0)
-		duet_log(DUET_LOG_INFO, "%s: left out %zu directory lines", file, dirs);
+		duet_log(DUET_LOG_INFO, "%s: %zu directory lines (from --create-empty-src-dirs)", file, dirs);
 	if (out->n == 0) {
 		duet_log(DUET_LOG_ERROR, "cannot import %s: no file entry in it%s; bisync cannot "
 		    "start from an empty listing: run `duet bisync --resync`", file,

@@ -41,8 +41,8 @@ enum duet_bislst_result duet_bislst_export(const struct duet_bislst_opts *o);
 
 /*
  * Reads dir/<session>.path1.lst and .path2.lst (rclone's format; incorrect
- * lines are skipped with a NOTICE, directory lines are dropped since duet's
- * listings hold files only) and, holding the pair's lock, stores them as
+ * lines are skipped with a NOTICE; directory lines, from
+ * --create-empty-src-dirs runs, are kept) and, holding the pair's lock, stores them as
  * the pair's listings and marks the pair CLEAN in one write transaction.
  * The workdir and the pair are created when missing. Returns
  * DUET_BISLST_NOTFOUND when a file is missing (the message names it, lists

@@ -111,10 +111,20 @@ bn_empty(struct bnormal *n)
 	return DUET_BISYNC_OK;
 }
 
+struct bn_feedctx {
+	struct duet_deltas_stream *s;
+	int dirs; /* directories count (--create-empty-src-dirs) */
+};
+
 static int
 bn_feed(void *ctx, const struct duet_entry *e)
 {
-	return duet_deltas_stream_prior(ctx, e);
+	struct bn_feedctx *f = ctx;
+	/* Stored directories of a run with --create-empty-src-dirs are not
+	 * deleted because this run goes without it. */
+	if (!f->dirs && e->type == DUET_T_DIR)
+		return 0;
+	return duet_deltas_stream_prior(f->s, e);
 }
 
 /* Both sides' deltas, the stored listings streamed from one read
@@ -124,6 +134,8 @@ bn_deltas(struct bnormal *n, const struct duet_compare *cmp)
 {
 	struct brun *b = n->b;
 	struct duet_workdir_txn *t = NULL;
+	struct bn_feedctx f1 = {&n->s1, b->o->create_empty_src_dirs};
+	struct bn_feedctx f2 = {&n->s2, b->o->create_empty_src_dirs};
 	int rc;
 
 	duet_deltas_stream_begin(&n->s1, &b->cur1, cmp, 1, &n->d1);
@@ -131,11 +143,11 @@ bn_deltas(struct bnormal *n, const struct duet_compare *cmp)
 	if ((rc = duet_workdir_txn_begin(b->w, 1, &t)) != 0)
 		return rc;
 	duet_log(DUET_LOG_INFO, "Path1 checking for diffs");
-	rc = duet_workdir_listing_iter_txn(t, b->pair, 1, bn_feed, &n->s1);
+	rc = duet_workdir_listing_iter_txn(t, b->pair, 1, bn_feed, &f1);
 	if (rc == 0 && (rc = duet_deltas_stream_end(&n->s1)) == 0) {
 		duet_deltas_log_stats(&n->d1, 1);
 		duet_log(DUET_LOG_INFO, "Path2 checking for diffs");
-		rc = duet_workdir_listing_iter_txn(t, b->pair, 2, bn_feed, &n->s2);
+		rc = duet_workdir_listing_iter_txn(t, b->pair, 2, bn_feed, &f2);
 	}
 	if (rc == 0 && (rc = duet_deltas_stream_end(&n->s2)) == 0)
 		duet_deltas_log_stats(&n->d2, 2);
@@ -308,7 +320,8 @@ bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int sside
 		s[*nout] = *a->expect;
 		s[*nout].path = a->path;
 		s[*nout].pathlen = (uint32_t)strlen(a->path);
-		if (src != NULL && !n->b->o->dry_run && (rc = bn_restat(n, src, &s[*nout], sside)) <= 0) {
+		if (src != NULL && !n->b->o->dry_run && s[*nout].type == DUET_T_FILE &&
+		    (rc = bn_restat(n, src, &s[*nout], sside)) <= 0) {
 			if (rc < 0)
 				return rc;
 			continue;
@@ -320,6 +333,20 @@ bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int sside
 }
 
 static int
+bn_rmdirs(struct bnormal *n, struct duet_fs *dst, int dside, const struct duet_entry *s, size_t cnt)
+{
+	const struct duet_entry **d = duet_calloc(cnt + 1, sizeof(*d));
+	int rc;
+	if (d == NULL)
+		return duet_err_set(DUET_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < cnt; i++)
+		d[i] = &s[i];
+	rc = brun_dirs_remove(n->b, dst, dside, d, cnt);
+	duet_free(d);
+	return rc;
+}
+
+static int
 bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs *dst,
     uint64_t *count)
 {
@@ -327,7 +354,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	struct duet_entry *scratch = NULL;
 	struct duet_xfer_opts x;
 	struct duet_stats st;
-	size_t cnt = 0;
+	size_t cnt = 0, nfiles;
 	int del = kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2;
 	int sside = kind == DUET_ACT_COPY_1TO2 ? 1 : 2;
 	int dside = kind == DUET_ACT_DELETE1 ? 1 : kind == DUET_ACT_DELETE2 ? 2 : 3 - sside;
@@ -336,15 +363,25 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	if (!del)
 		brun_test_hook();
 	rc = bn_collect(n, kind, del ? NULL : src, sside, &v, &cnt, &scratch);
+	/* Directories first when made, after the files when removed. */
+	if (rc == 0 && !del)
+		rc = brun_dirs_make(n->b, dst, dside, v, cnt);
+	nfiles = 0;
+	for (size_t i = 0; rc == 0 && i < cnt; i++)
+		if (v[i]->type != DUET_T_DIR)
+			v[nfiles++] = v[i];
 	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
-	if (rc == 0 && cnt > 0) {
+	if (rc == 0 && nfiles > 0) {
 		if (del)
-			rc = duet_xfer_delete_list(dst, v, cnt, &x, &st);
+			rc = duet_xfer_delete_list(dst, v, nfiles, &x, &st);
 		else
-			rc = duet_xfer_copy_list(src, v, NULL, cnt, dst, &x, &st);
+			rc = duet_xfer_copy_list(src, v, NULL, nfiles, dst, &x, &st);
 		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
 	}
+	if (rc == 0 && del) /* the directories, still in scratch */
+		rc = bn_rmdirs(n, dst, dside, scratch, cnt);
+	cnt = nfiles;
 	/* All done (a failure fails the run, which --recover finishes): both
 	 * sides now hold the copied version; deleted files are gone. */
 	for (size_t i = 0; rc == 0 && i < cnt; i++) {
@@ -434,7 +471,8 @@ brun_normal(struct brun *b)
 	bn_dispose(&n); /* the plan and prior listings are done with: less peak memory */
 	/* The listings walked at the start, with what the run did. */
 	if (brun_store(b, DUET_RUN_OK, changed ? BRUN_UPDATES : BRUN_ASIS) != 0 ||
-	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0))
+	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0) ||
+	    brun_remove_empty_dirs(b) != 0)
 		r = DUET_BISYNC_CRITICAL;
 out:
 	bn_dispose(&n);

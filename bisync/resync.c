@@ -129,6 +129,7 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 {
 	struct duet_fs *src = dir == 0 ? b->fs1 : b->fs2, *dst = dir == 0 ? b->fs2 : b->fs1;
 	int sside = dir == 0 ? 1 : 2;
+	size_t nfiles = 0;
 	struct duet_xfer_opts x;
 	struct duet_stats st;
 	int rc = 0;
@@ -137,15 +138,19 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 	    3 - sside);
 	brun_xfer_opts(b, 3 - sside, &x);
 	duet_stats_init(&st);
-	if (q->n[dir] > 0)
-		rc = duet_xfer_copy_list(src, q->v[dir], NULL, q->n[dir], dst, &x, &st);
-	else
+	rc = brun_dirs_make(b, dst, 3 - sside, q->v[dir], q->n[dir]);
+	for (size_t i = 0; i < q->n[dir]; i++)
+		if (q->v[dir][i]->type != DUET_T_DIR)
+			q->v[dir][nfiles++] = q->v[dir][i];
+	if (rc == 0 && nfiles > 0)
+		rc = duet_xfer_copy_list(src, q->v[dir], NULL, nfiles, dst, &x, &st);
+	else if (rc == 0)
 		duet_log(DUET_LOG_INFO, "There was nothing to transfer");
 	if (dir == 0)
 		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
 	else
 		b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
-	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < q->n[dir]; i++)
+	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < nfiles; i++)
 		rc = brun_upd_put(b, 3 - sside, q->v[dir][i]);
 	return rc;
 }
@@ -177,7 +182,8 @@ brun_resync(struct brun *b)
 		return DUET_BISYNC_OK;
 	duet_log(DUET_LOG_INFO, "Resync updating listings");
 	if (brun_store(b, DUET_RUN_OK, BRUN_UPDATES) != 0 ||
-	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0))
+	    (b->o->check_sync && brun_check_sync(b, &b->cur1, &b->cur2) != 0) ||
+	    brun_remove_empty_dirs(b) != 0)
 		return DUET_BISYNC_CRITICAL;
 	return DUET_BISYNC_OK;
 }

@@ -55,6 +55,8 @@ struct duet_bisync_opts {
 	const char *filters_file;    /* --filters-file (its rules are in filter) */
 	const char *backup_dir[2];   /* --backup-dir1/2 (--backup-dir for both), or NULL */
 	int check_access;            /* --check-access */
+	int create_empty_src_dirs;   /* directories in listings, travel as files */
+	int remove_empty_dirs;       /* --remove-empty-dirs at the end */
 	int download_hash;           /* --download-hash: md5 by reading where none */
 	int ignore_listing_checksum; /* --ignore-listing-checksum */
 	int no_slow_hash;            /* --no-slow-hash */

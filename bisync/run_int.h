@@ -46,6 +46,15 @@ int brun_store(struct brun *b, uint8_t outcome, enum brun_new how);
 int brun_upd_put(struct brun *b, int side, const struct duet_entry *e);
 int brun_upd_del(struct brun *b, int side, const char *path);
 int brun_upd_apply(struct brun *b);
+/* dirs.c: makes (copies) or removes (deletes, deepest first) the
+ * directory entries among v on side dside of fs dst, recording them for
+ * the new listings; files among v are left alone. */
+int brun_dirs_make(struct brun *b, struct duet_fs *dst, int dside, const struct duet_entry *const *v,
+    size_t n);
+int brun_dirs_remove(struct brun *b, struct duet_fs *dst, int dside,
+    const struct duet_entry *const *v, size_t n);
+/* --remove-empty-dirs: every empty directory below both roots, at the end. */
+int brun_remove_empty_dirs(struct brun *b);
 /* Counts one finished action for DUET_FAILPOINT_KILL_AFTER (tests). */
 void brun_failpoint(struct brun *b);
 /* Runs $DUET_TEST_HOOK_BEFORE_SYNC (tests only) before a copy phase. */

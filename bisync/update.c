@@ -26,7 +26,7 @@ int
 brun_upd_put(struct brun *b, int side, const struct duet_entry *e)
 {
 	struct duet_entry c = *e;
-	c.type = DUET_T_FILE;
+	c.type = e->type == DUET_T_DIR ? DUET_T_DIR : DUET_T_FILE;
 	c.pathlen = (uint32_t)strlen(c.path);
 	return bupd_add(b, side, &c);
 }

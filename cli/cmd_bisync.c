@@ -20,10 +20,8 @@ static int
 bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
-		{o->remove_empty_dirs, "--remove-empty-dirs"},
 		{o->resilient, "--resilient"}, {o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
-		{o->max_lock != 0, "--max-lock"}, {o->create_empty_src_dirs, "--create-empty-src-dirs"},
-		{o->interactive, "--interactive"},
+		{o->max_lock != 0, "--max-lock"}, {o->interactive, "--interactive"},
 	};
 	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
 		if (later[i].set) {
@@ -162,6 +160,8 @@ cmd_bisync(struct cli_opts *o)
 		return ec;
 	b.filters_file = o->filters_file;
 	b.check_access = o->check_access;
+	b.create_empty_src_dirs = o->create_empty_src_dirs;
+	b.remove_empty_dirs = o->remove_empty_dirs;
 	b.backup_dir[0] = o->backup_dir1 ? o->backup_dir1 : o->backup_dir;
 	b.backup_dir[1] = o->backup_dir2 ? o->backup_dir2 : o->backup_dir;
 	b.download_hash = o->download_hash;

@@ -165,7 +165,7 @@ static const struct flag flags[] = {
 	{"conflict-suffix", 0, F_STR, O(conflict_suffix), 0, "bisync", "Suffix for conflict copies: S or S1,S2 (default conflict)"},
 	{"backup-dir1", 0, F_STR, O(backup_dir1), 0, "bisync", "Backup directory for Path1 (replaced and deleted files)"},
 	{"backup-dir2", 0, F_STR, O(backup_dir2), 0, "bisync", "Backup directory for Path2"},
-	{"remove-empty-dirs", 0, F_BOOL, O(remove_empty_dirs), 0, "bisync", "Remove empty directories at the end of the run (not in this build yet)"},
+	{"remove-empty-dirs", 0, F_BOOL, O(remove_empty_dirs), 0, "bisync", "Remove empty directories at the end of the run"},
 	{"download-hash", 0, F_BOOL, O(download_hash), 0, "bisync", "Compute hashes by reading files where the backend has none"},
 	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync", "Filter rules for bisync; a change of this file demands --resync"},
 	{"force", 0, F_BOOL, O(force), 0, "bisync", "Bypass the --max-delete safety check"},

@@ -146,6 +146,23 @@ expect_rc "backup dir inside its path is refused" 2 B --backup-dir1 p1/bk
 expect_grep "overlap named" "mustn't overlap" "$T/err"
 expect_rc "the pair is still fine after that" 0 B
 
+# --- empty directories: --create-empty-src-dirs carries them, --remove-empty-dirs prunes
+mkdir -p p1/empty/inner
+expect_rc "run without --create-empty-src-dirs" 0 B
+check "empty dir not carried without the flag" test ! -e p2/empty
+expect_rc "run with --create-empty-src-dirs" 0 B --create-empty-src-dirs
+check "empty dir carried with the flag" test -d p2/empty/inner
+"$D" bisync-listings export p1 p2 "$T/dexp" --workdir "$T/wd" 2>/dev/null
+expect_grep "directories are in the listing" '^d .*"empty/inner"' "$T/dexp"/*.path2.lst
+rm -r p1/empty
+expect_rc "deleted dir, with the flag" 0 B --create-empty-src-dirs
+check "deleted dir removed on the other side" test ! -e p2/empty
+mkdir -p p1/e2 p2/e3/x
+expect_rc "run with --remove-empty-dirs" 0 B --remove-empty-dirs
+check "empty dirs removed on Path1" test ! -e p1/e2
+check "nested empty dirs removed on Path2" test ! -e p2/e3
+check "the roots stay" test -d p1 -a -d p2
+
 # --- forget: the next run needs --resync
 expect_rc "bisync-listings forget" 0 "$D" bisync-listings forget p1 p2 --workdir "$T/wd"
 expect_rc "after forget a run is critical" 7 B
