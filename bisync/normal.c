@@ -427,6 +427,7 @@ brun_normal(struct brun *b)
 		goto out;
 	duet_log(DUET_LOG_INFO, "Building Path1 and Path2 listings");
 	if (brun_list(b) != 0) {
+		b->retryable = 1;
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}
@@ -440,13 +441,17 @@ brun_normal(struct brun *b)
 		cmp.window = 1;
 	if (bn_deltas(&n, &cmp) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		b->retryable = 1;
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}
-	if ((r = bn_empty(&n)) != DUET_BISYNC_OK)
+	if ((r = bn_empty(&n)) != DUET_BISYNC_OK) {
+		b->retryable = 1;
 		goto out;
+	}
 	if (brun_check_access(b) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+		b->retryable = 1;
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}

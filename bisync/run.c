@@ -354,6 +354,10 @@ brun_final(enum duet_bisync_result r)
 	case DUET_BISYNC_CRITICAL_KEEP:
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Run again with --recover to finish.");
 		break;
+	case DUET_BISYNC_CRITICAL_RESILIENT:
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. Error is retryable without --resync due to "
+		    "--resilient mode.");
+		break;
 	case DUET_BISYNC_USAGE:
 		break;
 	}
@@ -384,6 +388,7 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	struct duet_bisync_opts opts = *orig, *o = &opts;
 	struct brun b;
 	struct duet_lock_holder me, held;
+	struct brun_keeper keep;
 	enum duet_bisync_result r;
 	int locked = 0;
 
@@ -400,9 +405,14 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	if (r == DUET_BISYNC_OK)
 		brun_compare(&b, o);
 	if (r == DUET_BISYNC_OK && !o->dry_run) {
-		if (duet_workdir_lock_take(b.w, b.pair, 0, &me, &held) != 0) {
-			duet_log(DUET_LOG_ERROR, "prior lock found: pair held by %s pid %d (%s)", held.host,
-			    (int)held.pid, duet_err_msg());
+		if (duet_workdir_lock_take(b.w, b.pair, o->max_lock, &me, &held) != 0) {
+			duet_log(DUET_LOG_ERROR, "prior lock found: pair held by %s pid %d (%s)%s", held.host,
+			    (int)held.pid, duet_err_msg(), held.expires ? "; it expires at the end of its "
+			    "--max-lock" : "; wait for that run, or end it if it hangs");
+			r = DUET_BISYNC_RETRY;
+		} else if (brun_keeper_start(&keep, b.w, b.pair, o->max_lock, &me) != 0) {
+			duet_log(DUET_LOG_ERROR, "%s", duet_err_msg());
+			locked = 1;
 			r = DUET_BISYNC_RETRY;
 		} else {
 			locked = 1;
@@ -415,14 +425,21 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 		    o->resync ? "Resyncing" : "Synching", b.name1, b.name2);
 		if (brun_check_filters(&b) != 0) {
 			duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
+			b.retryable = 1;
 			r = DUET_BISYNC_CRITICAL;
 		} else {
 			r = o->resync ? brun_resync(&b) : brun_normal(&b);
 		}
 	}
+	/* --resilient: an error that says nothing against the stored listings
+	 * (listing failed, access check, empty side...) leaves them in place. */
+	if (r == DUET_BISYNC_CRITICAL && b.retryable && o->resilient && !o->resync)
+		r = DUET_BISYNC_CRITICAL_RESILIENT;
 	/* After a critical error the stored listings are not trusted. */
 	if (r == DUET_BISYNC_CRITICAL && b.w != NULL && !o->dry_run && brun_mark(&b) != 0)
 		duet_log(DUET_LOG_ERROR, "cannot mark the pair for --resync: %s", duet_err_msg());
+	if (locked)
+		brun_keeper_stop(&keep);
 	if (locked && duet_workdir_lock_release(b.w, b.pair, &me) != 0)
 		duet_log(DUET_LOG_ERROR, "cannot release the lock: %s", duet_err_msg());
 	brun_final(r);

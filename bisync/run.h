@@ -24,6 +24,7 @@ enum duet_bisync_result {
 	DUET_BISYNC_CRITICAL = 7, /* "Bisync aborted. Must run --resync to recover." */
 	DUET_BISYNC_CRITICAL_KEEP = 8, /* exit 7, but the pair stays recoverable
 	                                 (interrupted run, run --recover) */
+	DUET_BISYNC_CRITICAL_RESILIENT = 9, /* exit 7, listings kept (--resilient) */
 };
 
 /* --resync-mode values, in rclone's names. */
@@ -48,6 +49,8 @@ struct duet_bisync_opts {
 	int max_delete;              /* percentage, 0..100 (default 50) */
 	int check_sync;              /* enum duet_check_sync (default true) */
 	int recover;                 /* --recover: finish an interrupted run */
+	int resilient;               /* --resilient: retryable errors keep the listings */
+	int64_t max_lock;            /* --max-lock in ns (0: never expires) */
 	struct duet_conflict_opts conflict; /* resolution, loser, suffixes */
 	struct duet_fs_opts fs;      /* backend options */
 	struct duet_xfer_opts x;     /* copy options (transfers, checkers...) */

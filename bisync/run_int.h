@@ -5,10 +5,27 @@
 #ifndef DUET_BISYNC_RUN_INT_H
 #define DUET_BISYNC_RUN_INT_H
 
+#include <pthread.h>
+
 #include "bisync/run.h"
 #include "core/listing.h"
 #include "listing/delta.h"
 #include "workdir/workdir.h"
+
+/* lockkeep.c: renews a finite (--max-lock) lock while the run lives. */
+struct brun_keeper {
+	struct duet_workdir *w;
+	uint32_t pair;
+	int64_t max_lock;              /* ns */
+	struct duet_lock_holder *me;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop, running;
+};
+int brun_keeper_start(struct brun_keeper *k, struct duet_workdir *w, uint32_t pair,
+    int64_t max_lock, struct duet_lock_holder *me);
+void brun_keeper_stop(struct brun_keeper *k);
 
 struct brun {
 	const struct duet_bisync_opts *o;
@@ -25,6 +42,7 @@ struct brun {
 	char name1[4096], name2[4096];   /* "root/" as logged */
 	struct duet_listing upd[2];      /* what the run did to each side */
 	int hash_kind;                   /* listing hashes (enum), or -1 */
+	int retryable;                   /* a critical error --resilient may retry */
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 };

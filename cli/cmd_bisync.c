@@ -20,8 +20,8 @@ static int
 bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
-		{o->resilient, "--resilient"}, {o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
-		{o->max_lock != 0, "--max-lock"}, {o->interactive, "--interactive"},
+		{o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
+		{o->interactive, "--interactive"},
 	};
 	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
 		if (later[i].set) {
@@ -160,6 +160,12 @@ cmd_bisync(struct cli_opts *o)
 		return ec;
 	b.filters_file = o->filters_file;
 	b.check_access = o->check_access;
+	b.resilient = o->resilient;
+	b.max_lock = o->max_lock;
+	if (b.max_lock > 0 && b.max_lock < 120LL * 1000000000LL) {
+		fprintf(stderr, "NOTICE: --max-lock below 2m is raised to 2m\n");
+		b.max_lock = 120LL * 1000000000LL;
+	}
 	b.create_empty_src_dirs = o->create_empty_src_dirs;
 	b.remove_empty_dirs = o->remove_empty_dirs;
 	b.backup_dir[0] = o->backup_dir1 ? o->backup_dir1 : o->backup_dir;
@@ -185,7 +191,7 @@ cmd_bisync(struct cli_opts *o)
 	b.conflict.hash_kind = -1;
 	cli_fs_opts(o, &b.fs);
 	ec = (int)duet_bisync_run(&b);
-	if (ec == DUET_BISYNC_CRITICAL_KEEP)
+	if (ec == DUET_BISYNC_CRITICAL_KEEP || ec == DUET_BISYNC_CRITICAL_RESILIENT)
 		ec = DUET_BISYNC_CRITICAL; /* rclone's exit code 7 either way */
 	duet_filter_free(f);
 	return ec;

@@ -163,6 +163,27 @@ check "empty dirs removed on Path1" test ! -e p1/e2
 check "nested empty dirs removed on Path2" test ! -e p2/e3
 check "the roots stay" test -d p1 -a -d p2
 
+# --- --resilient: an error that says nothing against the listings keeps them
+expect_rc "access check fails, --resilient" 7 B --check-access --check-filename NOPE --resilient
+expect_grep "resilient final words" "retryable without --resync due to --resilient" "$T/err"
+expect_rc "next run needs no --resync" 0 B
+expect_rc "the same failure without --resilient" 7 B --check-access --check-filename NOPE
+expect_rc "now --resync is needed" 7 B
+expect_rc "resync" 0 B --resync
+
+# --- the lock: a second run of the pair while one runs exits 1
+mkfile p1/slow.txt "slow"
+DUET_TEST_HOOK_BEFORE_SYNC="sleep 2" B >"$T/first.out" 2>&1 &
+first=$!
+sleep 0.5
+expect_rc "second run while the first holds the lock" 1 B
+expect_grep "lock message" "prior lock found" "$T/err"
+wait $first
+expect_eq "the first run finished" 0 "$?"
+mkfile p1/slow2.txt "slow 2"
+DUET_TEST_LOCK_RENEW_MS=200 DUET_TEST_HOOK_BEFORE_SYNC="sleep 1" expect_rc "--max-lock run" 0 B --max-lock 2m -v
+expect_grep "a finite lock is renewed while the run lives" "lock renewed" "$T/err"
+
 # --- forget: the next run needs --resync
 expect_rc "bisync-listings forget" 0 "$D" bisync-listings forget p1 p2 --workdir "$T/wd"
 expect_rc "after forget a run is critical" 7 B
