@@ -173,9 +173,10 @@ expect_rc "resync" 0 B --resync
 
 # --- the lock: a second run of the pair while one runs exits 1
 mkfile p1/slow.txt "slow"
-DUET_TEST_HOOK_BEFORE_SYNC="sleep 2" B >"$T/first.out" 2>&1 &
+rm -f "$T/started"
+DUET_TEST_HOOK_BEFORE_SYNC="touch '$T/started'; sleep 2" B >"$T/first.out" 2>&1 &
 first=$!
-sleep 0.5
+for i in $(seq 100); do [ -e "$T/started" ] && break; sleep 0.1; done
 expect_rc "second run while the first holds the lock" 1 B
 expect_grep "lock message" "prior lock found" "$T/err"
 wait $first
