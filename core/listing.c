@@ -52,6 +52,7 @@ duet_listing_add(struct duet_listing *l, const struct duet_entry *e)
 	struct duet_arena *a;
 
 	if (l->narenas == 0) {
+		duet_free(l->arenas); /* an empty array left by absorb, if any */
 		l->arenas = duet_calloc(1, sizeof(*l->arenas));
 		if (l->arenas == NULL)
 			return duet_err_set(DUET_E_NOMEM, "out of memory");
