@@ -95,6 +95,25 @@ bn_load(struct bnormal *n)
 	return DUET_BISYNC_OK;
 }
 
+/* A root that is gone (an unmounted disk, a removed folder) stops the run
+ * before anything is compared; the listings stay, so once it is back the
+ * next run goes on as if nothing happened (rclone would demand --resync). */
+static enum duet_bisync_result
+bn_roots(struct brun *b)
+{
+	const struct duet_listing *l[] = {&b->cur1, &b->cur2};
+	const char *names[] = {b->name1, b->name2};
+	enum duet_bisync_result r = DUET_BISYNC_OK;
+	for (int i = 0; i < 2; i++)
+		if (l[i]->root_missing) {
+			duet_log(DUET_LOG_ERROR, "Path%d \"%s\" does not exist (removed, or not mounted?): "
+			    "nothing was changed. Restore or mount it and run again, or run --resync to "
+			    "start over", i + 1, names[i]);
+			r = DUET_BISYNC_RETRY;
+		}
+	return r;
+}
+
 /* Empty listings never propagate as "delete everything". */
 static enum duet_bisync_result
 bn_empty(struct bnormal *n)
@@ -431,6 +450,8 @@ brun_normal(struct brun *b)
 		r = DUET_BISYNC_CRITICAL;
 		goto out;
 	}
+	if ((r = bn_roots(b)) != DUET_BISYNC_OK)
+		goto out;
 	memset(&cmp, 0, sizeof(cmp));
 	cmp.size = b->o->conflict.compare_size;
 	cmp.modtime = b->o->conflict.compare_modtime;

@@ -185,6 +185,14 @@ mkfile p1/slow2.txt "slow 2"
 DUET_TEST_LOCK_RENEW_MS=200 DUET_TEST_HOOK_BEFORE_SYNC="sleep 1" expect_rc "--max-lock run" 0 B --max-lock 2m -v
 expect_grep "a finite lock is renewed while the run lives" "lock renewed" "$T/err"
 
+# --- a root that is gone (unmounted): exit 1, listings kept, no --resync later
+mv p2 p2.away
+expect_rc "missing Path2 root: please try again" 1 B
+expect_grep "missing root named with the way out" 'Path2 ".*p2/" does not exist (removed, or not mounted?)' "$T/err"
+check "nothing created in its place" test ! -e p2
+mv p2.away p2
+expect_rc "back again: the next run goes on without --resync" 0 B
+
 # --- forget: the next run needs --resync
 expect_rc "bisync-listings forget" 0 "$D" bisync-listings forget p1 p2 --workdir "$T/wd"
 expect_rc "after forget a run is critical" 7 B
