@@ -442,10 +442,9 @@ duet_xfer_copy_list(struct duet_fs *src, const struct duet_entry *const *files,
 	if ((rc = xrun_init(&xr, src, dst, o, st)) != 0)
 		return rc;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct xjob j = {files[i], NULL, dst_paths ? dst_paths[i] : NULL, XJ_COPY, 0};
-		struct duet_entry e;
-		memset(&e, 0, sizeof(e));
-		j.dst_exists = dst->ops->stat(dst, xjob_path(&j), &e) == 0;
+		/* Whether a file is there is looked at by the worker, in parallel. */
+		struct xjob j = {files[i], NULL, dst_paths ? dst_paths[i] : NULL, XJ_COPY,
+			XJ_DST_UNKNOWN};
 		atomic_fetch_add(&st->total_bytes, files[i]->size > 0 ? files[i]->size : 0);
 		rc = xjobs_push(&jobs, &j);
 	}

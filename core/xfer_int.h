@@ -19,12 +19,15 @@ enum xjob_kind {
 	XJ_RMDIR = 6,
 };
 
+#define XJ_DST_UNKNOWN 2 /* xjob.dst_exists: not known yet */
+
 struct xjob {
 	const struct duet_entry *s; /* source entry or NULL; borrowed */
 	const struct duet_entry *d; /* destination entry or NULL; borrowed */
 	const char *dst_path;       /* destination path (s->path when NULL) */
 	unsigned char kind;         /* enum xjob_kind */
-	unsigned char dst_exists;   /* the destination holds a file there */
+	unsigned char dst_exists;   /* the destination holds a file there, or
+	                               XJ_DST_UNKNOWN: the worker looks */
 };
 
 struct xjobs {

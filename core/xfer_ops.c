@@ -425,6 +425,7 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 {
 	const char *dst_path = xjob_path(j);
 	struct xpend *pend;
+	struct xjob known;
 	struct duet_hashes h;
 	int64_t copied = 0;
 	int rc = 0, queued = 0, tries = xr->o->low_level_retries > 0 ? xr->o->low_level_retries : 1;
@@ -442,6 +443,13 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 	}
 	if (xfer_alt_dest(xr, j->s, dst_path))
 		return;
+	if (j->dst_exists == XJ_DST_UNKNOWN) {
+		struct duet_entry e;
+		memset(&e, 0, sizeof(e));
+		known = *j;
+		known.dst_exists = xr->dst->ops->stat(xr->dst, dst_path, &e) == 0;
+		j = &known;
+	}
 	if (j->dst_exists && (rc = xfer_backup(xr, dst_path)) != 0) {
 		xrun_fail(xr, dst_path, "Failed to back up", rc);
 		return;
