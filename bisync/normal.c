@@ -457,9 +457,7 @@ brun_normal(struct brun *b)
 	cmp.modtime = b->o->conflict.compare_modtime;
 	cmp.checksum = b->o->conflict.compare_checksum;
 	cmp.hash_kind = b->o->conflict.hash_kind;
-	cmp.window = b->fs1->precision > b->fs2->precision ? b->fs1->precision : b->fs2->precision;
-	if (cmp.window < 1)
-		cmp.window = 1;
+	cmp.window = b->o->conflict.window;
 	if (bn_deltas(&n, &cmp) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
 		b->retryable = 1;

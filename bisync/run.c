@@ -205,6 +205,9 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 	}
 	if (rc == 0 && b->recovering != 0) /* the interrupted run is finished too */
 		rc = duet_workdir_journal_clear(t, b->pair, b->recovering);
+	/* A --resync over an interrupted run replaces what that run planned. */
+	if (rc == 0 && pr.state == DUET_PAIR_INTERRUPTED && pr.last_run != 0 && pr.last_run != run)
+		rc = duet_workdir_journal_clear(t, b->pair, pr.last_run);
 	if (rc == 0 && b->o->resync && b->has_filters_md5) {
 		memcpy(pr.filters_md5, b->filters_md5, sizeof(pr.filters_md5));
 		pr.has_filters_md5 = 1;
@@ -368,6 +371,13 @@ static void
 brun_compare(struct brun *b, struct duet_bisync_opts *o)
 {
 	struct duet_conflict_opts *c = &o->conflict;
+	/* Times closer than this are the same: --modify-window, or the
+	 * coarser precision of the two backends. */
+	c->window = b->fs1->precision > b->fs2->precision ? b->fs1->precision : b->fs2->precision;
+	if (o->x.modify_window > c->window)
+		c->window = o->x.modify_window;
+	if (c->window < 1)
+		c->window = 1;
 	b->hash_kind = c->hash_kind = brun_hash_kind(o, b->fs1, b->fs2);
 	if (!c->compare_checksum)
 		duet_log(DUET_LOG_INFO, "Setting --ignore-listing-checksum as neither --checksum nor "

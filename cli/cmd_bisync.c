@@ -50,11 +50,16 @@ bisync_compare(const struct cli_opts *o, struct duet_conflict_opts *c)
 	snprintf(buf, sizeof(buf), "%s", o->compare);
 	c->compare_size = c->compare_modtime = c->compare_checksum = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "size") == 0)
+		size_t len;
+		while (*tok == ' ')
+			tok++;
+		for (len = strlen(tok); len > 0 && tok[len - 1] == ' '; len--)
+			tok[len - 1] = '\0';
+		if (strcasecmp(tok, "size") == 0)
 			c->compare_size = 1;
-		else if (strcmp(tok, "modtime") == 0)
+		else if (strcasecmp(tok, "modtime") == 0)
 			c->compare_modtime = 1;
-		else if (strcmp(tok, "checksum") == 0)
+		else if (strcasecmp(tok, "checksum") == 0)
 			c->compare_checksum = 1;
 		else {
 			fprintf(stderr, "Error: unknown compare option: %s (must be size, modtime, or checksum)\n", tok);
@@ -187,6 +192,7 @@ cmd_bisync(struct cli_opts *o)
 	/* --max-delete is a percentage in bisync (default 50), clamped. */
 	b.max_delete = o->x.max_delete < 0 ? 50 : o->x.max_delete > 100 ? 100 : (int)o->x.max_delete;
 	b.x = o->x;
+	b.x.suffix = o->suffix; /* --suffix for the backups (as sync does) */
 	b.filter = f;
 	b.conflict.hash_kind = -1;
 	cli_fs_opts(o, &b.fs);

@@ -142,6 +142,13 @@ expect_eq "replaced Path1 version backed up" "old version" "$(cat "$T/bk1/keep.t
 expect_eq "deleted Path1 file backed up" "to delete" "$(cat "$T/bk1/gone.txt")"
 expect_eq "new version on Path1" "new version" "$(cat p1/keep.txt)"
 check "nothing backed up on Path2" test ! -e "$T/bk2/keep.txt"
+mkfile p2/keep.txt "newer version" "2024-02-01"
+expect_rc "run with --backup-dir1 and --suffix" 0 B --backup-dir1 "$T/bk3" --suffix .bak
+expect_eq "backup carries the suffix" "new version" "$(cat "$T/bk3/keep.txt.bak")"
+touch -d "2024-02-01 00:00:01" p1/keep.txt
+expect_rc "a time change within --modify-window" 0 B --modify-window 2s -v
+expect_grep "is no change" "No changes found" "$T/err"
+touch -d "2024-02-01" p1/keep.txt
 expect_rc "backup dir inside its path is refused" 2 B --backup-dir1 p1/bk
 expect_grep "overlap named" "mustn't overlap" "$T/err"
 expect_rc "the pair is still fine after that" 0 B
