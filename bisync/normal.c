@@ -255,6 +255,30 @@ bn_renamed(struct brun *b, int side, const struct duet_action *a)
 	return brun_upd_put(b, side, &c);
 }
 
+/* A conflict rename onto a name that is taken (--conflict-loser pathname,
+ * an older conflict copy) first moves that file to the side's backup dir,
+ * when there is one, as rclone does. */
+static int
+bn_rename_backup(struct brun *b, struct duet_fs *fs, int side, const char *target)
+{
+	struct duet_entry e;
+	const struct duet_entry *v[1] = {&e};
+	struct duet_xfer_opts x;
+	struct duet_stats st;
+
+	if (b->bfs[side - 1] == NULL)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if (fs->ops->stat(fs, target, &e) != 0 || e.type != DUET_T_FILE)
+		return 0;
+	e.path = target;
+	e.pathlen = (uint32_t)strlen(target);
+	brun_xfer_opts(b, side, &x);
+	x.on_item = NULL;
+	duet_stats_init(&st);
+	return duet_xfer_delete_list(fs, v, 1, &x, &st);
+}
+
 /* Renames of conflict losers, on each side's own backend. */
 static int
 bn_renames(struct bnormal *n)
@@ -270,6 +294,8 @@ bn_renames(struct bnormal *n)
 		    "Renaming conflict copy", a->new_path);
 		if (b->o->dry_run)
 			continue;
+		if ((rc = bn_rename_backup(b, fs, a->kind == DUET_ACT_RENAME1 ? 1 : 2, a->new_path)) != 0)
+			return rc;
 		if ((rc = fs->ops->move(fs, a->path, a->new_path)) != 0) {
 			duet_log(DUET_LOG_ERROR, "%s rename failed for %s: %s", fs->name, a->path,
 			    duet_err_msg());

@@ -149,6 +149,14 @@ touch -d "2024-02-01 00:00:01" p1/keep.txt
 expect_rc "a time change within --modify-window" 0 B --modify-window 2s -v
 expect_grep "is no change" "No changes found" "$T/err"
 touch -d "2024-02-01" p1/keep.txt
+mkfile p1/rep.txt "rep v0" "2020-01-01"
+expect_rc "resync for a pathname conflict" 0 B --resync
+mkfile p1/rep.txt.conflict1 "an older conflict copy" "2020-01-01"; mkfile p2/rep.txt.conflict1 "an older conflict copy" "2020-01-01"
+expect_rc "the older copy is known" 0 B
+mkfile p1/rep.txt "rep v1 by p1" "2024-03-01"; mkfile p2/rep.txt "rep v1 by p2!" "2024-03-02"
+expect_rc "pathname conflict onto a taken name" 0 B --conflict-loser pathname --backup-dir1 "$T/bk4" --backup-dir2 "$T/bk5"
+expect_eq "the older conflict copy went to the backup dir" "an older conflict copy" "$(cat "$T/bk4/rep.txt.conflict1")"
+expect_eq "the new conflict copy took the name" "rep v1 by p1" "$(cat p1/rep.txt.conflict1)"
 expect_rc "backup dir inside its path is refused" 2 B --backup-dir1 p1/bk
 expect_grep "overlap named" "mustn't overlap" "$T/err"
 expect_rc "the pair is still fine after that" 0 B
