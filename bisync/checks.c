@@ -147,31 +147,44 @@ brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet
 	return bad ? duet_err_set(DUET_E_CHANGED, "all files were changed") : 0;
 }
 
-/* One pair of entries of the same name; 1 when they disagree. */
-static int
-bcheck_pair(const struct brun *b, const struct duet_entry *a, const struct duet_entry *c)
+enum bdiff
+brun_differ(const struct brun *b, const struct duet_entry *a, const struct duet_entry *c)
 {
 	const struct duet_conflict_opts *o = &b->o->conflict;
 	int64_t d = a->mtime - c->mtime;
 	int k = o->hash_kind;
 
+	if (o->compare_size && a->size >= 0 && c->size >= 0 && a->size != c->size)
+		return BDIFF_SIZE;
+	if (o->compare_modtime && a->mtime != 0 && c->mtime != 0 && (d >= o->window || -d >= o->window))
+		return BDIFF_MODTIME;
+	if (o->compare_checksum && k >= 0 && a->hashes && c->hashes &&
+	    (a->hashes->mask & c->hashes->mask & DUET_HASH_BIT(k)) &&
+	    !duet_hash_equal(a->hashes, c->hashes, (enum duet_hash_kind)k))
+		return BDIFF_HASH;
+	return BDIFF_NONE;
+}
+
+/* One pair of entries of the same name; 1 when they disagree. */
+static int
+bcheck_pair(const struct brun *b, const struct duet_entry *a, const struct duet_entry *c)
+{
 	if (a->type == DUET_T_DIR && c->type == DUET_T_DIR)
 		return 0;
-	if (o->compare_size && a->size >= 0 && c->size >= 0 && a->size != c->size) {
+	switch (brun_differ(b, a, c)) {
+	case BDIFF_SIZE:
 		duet_logo(DUET_LOG_ERROR, a->path, "Size not equal in listing. Path1: %lld, Path2: %lld",
 		    (long long)a->size, (long long)c->size);
 		return 1;
-	}
-	if (o->compare_modtime && a->mtime != 0 && c->mtime != 0 && (d >= o->window || -d >= o->window)) {
+	case BDIFF_MODTIME:
 		duet_logo(DUET_LOG_ERROR, a->path, "Modtime not equal in listing. Path1: %lld, Path2: %lld",
 		    (long long)a->mtime, (long long)c->mtime);
 		return 1;
-	}
-	if (o->compare_checksum && k >= 0 && a->hashes && c->hashes &&
-	    (a->hashes->mask & c->hashes->mask & DUET_HASH_BIT(k)) &&
-	    !duet_hash_equal(a->hashes, c->hashes, (enum duet_hash_kind)k)) {
+	case BDIFF_HASH:
 		duet_logo(DUET_LOG_ERROR, a->path, "Checksum not equal in listing.");
 		return 1;
+	case BDIFF_NONE:
+		break;
 	}
 	return 0;
 }

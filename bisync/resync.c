@@ -29,24 +29,6 @@ duet_bisync_resync_mode(const char *s)
 	return -1;
 }
 
-/* The two versions are the same by the compare settings. */
-static int
-bresync_equal(const struct brun *b, const struct duet_entry *e1, const struct duet_entry *e2)
-{
-	const struct duet_conflict_opts *c = &b->o->conflict;
-	int64_t w = b->o->conflict.window, d = e1->mtime - e2->mtime;
-	int k = c->hash_kind;
-
-	if (c->compare_size && e1->size >= 0 && e2->size >= 0 && e1->size != e2->size)
-		return 0;
-	if (c->compare_checksum && k >= 0 && e1->hashes && e2->hashes &&
-	    (e1->hashes->mask & e2->hashes->mask & DUET_HASH_BIT(k)))
-		return duet_hash_equal(e1->hashes, e2->hashes, (enum duet_hash_kind)k);
-	if (c->compare_modtime && e1->mtime != 0 && e2->mtime != 0 && (d >= w || -d >= w))
-		return 0;
-	return 1;
-}
-
 /* Which side wins a difference: 1 or 2. */
 static int
 bresync_winner(const struct brun *b, int mode, const struct duet_entry *e1,
@@ -112,7 +94,7 @@ bresync_plan(const struct brun *b, struct bresync_q *q)
 			q->v[1][q->n[1]++] = &l2->v[k++];
 		} else {
 			const struct duet_entry *e1 = &l1->v[i++], *e2 = &l2->v[k++];
-			if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE || bresync_equal(b, e1, e2))
+			if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE || brun_differ(b, e1, e2) == BDIFF_NONE)
 				continue;
 			if (bresync_winner(b, mode, e1, e2) == 1)
 				q->v[0][q->n[0]++] = e1;

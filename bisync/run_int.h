@@ -93,6 +93,12 @@ enum duet_bisync_result brun_normal(struct brun *b);
  * b->filters_md5; errors as rclone's, critical), the all-files-changed
  * trap (unless --force). */
 int brun_check_access(struct brun *b);
+/* What tells two entries apart under the compare settings (size, then
+ * time beyond the window, then listing hash); BDIFF_NONE when nothing
+ * does. Resync and check-sync share it, so a resync never leaves a
+ * difference check-sync would report. */
+enum bdiff { BDIFF_NONE = 0, BDIFF_SIZE, BDIFF_MODTIME, BDIFF_HASH };
+enum bdiff brun_differ(const struct brun *b, const struct duet_entry *a, const struct duet_entry *c);
 /* --check-sync: l1 and l2 (new or stored listings) must name the same
  * files, of the same size and time where those are compared; logs each
  * difference; DUET_E_CORRUPT "path1 and path2 are out of sync". */

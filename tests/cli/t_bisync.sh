@@ -214,6 +214,12 @@ expect_rc "after forget a run is critical" 7 B
 expect_rc "export after forget finds nothing" 3 "$D" bisync-listings export p1 p2 "$T/exp" --workdir "$T/wd"
 expect_rc "resync after forget" 0 B --resync
 
+# --- resync with every compare: same content, other times is a difference
+# the resync settles (check-sync after it must not find it)
+mkdir -p cm1 cm2; mkfile cm1/f.txt "same" "2020-01-01"; mkfile cm2/f.txt "same" "2021-01-01"
+expect_rc "resync with --compare size,modtime,checksum" 0 "$D" bisync cm1 cm2 --workdir "$T/wdcm" --resync --compare size,modtime,checksum
+expect_eq "Path1's time won" "$(stat -c %Y cm1/f.txt)" "$(stat -c %Y cm2/f.txt)"
+
 # --- bad input
 expect_rc "overlapping paths" 2 "$D" bisync p1 p1/d --workdir "$T/wd"
 expect_grep "overlap message" "Overlapping paths" "$T/err"
