@@ -189,25 +189,42 @@ bcheck_pair(const struct brun *b, const struct duet_entry *a, const struct duet_
 	return 0;
 }
 
+struct bcheck {
+	const struct brun *b;
+	size_t bad;
+};
+
+static int
+bcheck_one(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2)
+{
+	struct bcheck *c = ctx;
+	if (e2 == NULL) {
+		duet_log(DUET_LOG_ERROR, "-          Path1 file not found in Path2      - %s", e1->path);
+		c->bad++;
+	} else if (e1 == NULL) {
+		duet_log(DUET_LOG_ERROR, "-          Path2 file not found in Path1      - %s", e2->path);
+		c->bad++;
+	} else
+		c->bad += (size_t)bcheck_pair(c->b, e1, e2);
+	return 0;
+}
+
 int
 brun_check_sync(const struct brun *b, const struct duet_listing *l1, const struct duet_listing *l2)
 {
-	size_t i = 0, k = 0, bad = 0;
+	struct bcheck c = {b, 0};
+	struct duet_names m;
+	int rc;
 
 	duet_log(DUET_LOG_INFO, "Validating listings for Path1 \"%s\" vs Path2 \"%s\"", b->name1, b->name2);
-	while (i < l1->n || k < l2->n) {
-		int c = i == l1->n ? 1 : k == l2->n ? -1 : duet_path_cmp(l1->v[i].path, l2->v[k].path);
-		if (c < 0) {
-			duet_log(DUET_LOG_ERROR, "-          Path1 file not found in Path2      - %s", l1->v[i++].path);
-			bad++;
-		} else if (c > 0) {
-			duet_log(DUET_LOG_ERROR, "-          Path2 file not found in Path1      - %s", l2->v[k++].path);
-			bad++;
-		} else {
-			bad += (size_t)bcheck_pair(b, &l1->v[i++], &l2->v[k++]);
-		}
-	}
-	if (bad == 0)
+	/* The same file may be spelt differently on each side (section 1.21). */
+	duet_names_init(&m);
+	if ((rc = duet_names_build(&m, l1, l2, brun_name_flags(b))) == 0)
+		rc = brun_pairs(l1, l2, &m, bcheck_one, &c);
+	duet_names_dispose(&m);
+	if (rc != 0)
+		return rc;
+	if (c.bad == 0)
 		return 0;
 	duet_log(DUET_LOG_ERROR, "Bisync critical error: path1 and path2 are out of sync, run --resync to recover");
 	return duet_err_set(DUET_E_CORRUPT, "path1 and path2 are out of sync, run --resync to recover");

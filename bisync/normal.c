@@ -202,8 +202,9 @@ bn_max_delete(struct bnormal *n)
 static int
 bn_equal(struct brun *b, const char *path)
 {
+	const char *path2 = brun_spelling(b, 2, path);
 	const struct duet_entry *a = duet_listing_find(&b->cur1, path);
-	const struct duet_entry *c = duet_listing_find(&b->cur2, path);
+	const struct duet_entry *c = duet_listing_find(&b->cur2, path2);
 	struct duet_hashes h1, h2;
 	int k = duet_hash_first(b->fs1->hashes & b->fs2->hashes);
 	if (a == NULL || c == NULL || (a->size >= 0 && c->size >= 0 && a->size != c->size))
@@ -213,7 +214,7 @@ bn_equal(struct brun *b, const char *path)
 	memset(&h1, 0, sizeof(h1));
 	memset(&h2, 0, sizeof(h2));
 	if (b->fs1->ops->hash(b->fs1, path, (enum duet_hash_kind)k, &h1) != 0 ||
-	    b->fs2->ops->hash(b->fs2, path, (enum duet_hash_kind)k, &h2) != 0)
+	    b->fs2->ops->hash(b->fs2, path2, (enum duet_hash_kind)k, &h2) != 0)
 		return 0; /* cannot tell: treat as a conflict, which keeps both */
 	return duet_hash_equal(&h1, &h2, (enum duet_hash_kind)k);
 }
@@ -232,7 +233,7 @@ bn_checks(struct bnormal *n)
 		if (n->plan.v[i].kind != DUET_ACT_CHECK)
 			continue;
 		a = duet_deltas_find_path(&n->d1, path);
-		c = duet_deltas_find_path(&n->d2, path);
+		c = duet_deltas_find_path(&n->d2, brun_spelling(b, 2, path));
 		equal = !duet_plan_differ_cheap(a, c, &b->o->conflict) && bn_equal(b, path);
 		rc = duet_plan_resolve(a, c, equal, &b->cur1, &b->cur2, &b->o->conflict, &n->plan,
 		    &winner);
@@ -243,15 +244,16 @@ bn_checks(struct bnormal *n)
 
 /* The listing of side knows the file under its new name. */
 static int
-bn_renamed(struct brun *b, int side, const struct duet_action *a)
+bn_renamed(struct brun *b, int side, const char *from, const char *to)
 {
-	const struct duet_entry *e = duet_listing_find(side == 1 ? &b->cur1 : &b->cur2, a->path);
+	const struct duet_entry *e = duet_listing_find(side == 1 ? &b->cur1 : &b->cur2, from);
 	struct duet_entry c;
-	int rc = brun_upd_del(b, side, a->path);
+	int rc = brun_upd_del(b, side, from);
 	if (rc != 0 || e == NULL)
 		return rc;
 	c = *e;
-	c.path = a->new_path;
+	c.path = to;
+	c.pathlen = (uint32_t)strlen(to);
 	return brun_upd_put(b, side, &c);
 }
 
@@ -287,21 +289,22 @@ bn_renames(struct bnormal *n)
 	for (size_t i = 0; i < n->plan.n; i++) {
 		const struct duet_action *a = &n->plan.v[i];
 		struct duet_fs *fs = a->kind == DUET_ACT_RENAME1 ? b->fs1 : b->fs2;
-		int rc;
+		int side = a->kind == DUET_ACT_RENAME1 ? 1 : 2, rc;
+		const char *from = brun_spelling(b, side, a->path);
 		if (a->kind != DUET_ACT_RENAME1 && a->kind != DUET_ACT_RENAME2)
 			continue;
 		duet_log(DUET_LOG_NOTICE, "- %-18s%-43s - %s", a->kind == DUET_ACT_RENAME1 ? "Path1" : "Path2",
 		    "Renaming conflict copy", a->new_path);
 		if (b->o->dry_run)
 			continue;
-		if ((rc = bn_rename_backup(b, fs, a->kind == DUET_ACT_RENAME1 ? 1 : 2, a->new_path)) != 0)
+		if ((rc = bn_rename_backup(b, fs, side, a->new_path)) != 0)
 			return rc;
-		if ((rc = fs->ops->move(fs, a->path, a->new_path)) != 0) {
-			duet_log(DUET_LOG_ERROR, "%s rename failed for %s: %s", fs->name, a->path,
+		if ((rc = fs->ops->move(fs, from, a->new_path)) != 0) {
+			duet_log(DUET_LOG_ERROR, "%s rename failed for %s: %s", fs->name, from,
 			    duet_err_msg());
 			return rc;
 		}
-		if ((rc = bn_renamed(b, a->kind == DUET_ACT_RENAME1 ? 1 : 2, a)) != 0)
+		if ((rc = bn_renamed(b, side, from, a->new_path)) != 0)
 			return rc;
 		brun_failpoint(b);
 	}
@@ -311,9 +314,11 @@ bn_renames(struct bnormal *n)
 /* A source about to be copied is looked at again: the version copied (and
  * recorded) is the one there now, which may have changed since the walk.
  * 1: copy it; 0: it is gone (dropped from both listings, so whatever the
- * other side has shows up as new next run: nothing is lost); <0: error. */
+ * other side has (as `other`) shows up as new next run: nothing is lost);
+ * <0: error. */
 static int
-bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int sside)
+bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int sside,
+    const char *other)
 {
 	struct duet_entry now;
 	int rc;
@@ -321,8 +326,8 @@ bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int ssid
 	if ((rc = src->ops->stat(src, s->path, &now)) == DUET_E_NOTFOUND) {
 		duet_logo(DUET_LOG_NOTICE, s->path, "Path%d file vanished before it could be copied: "
 		    "left for the next run", sside);
-		if ((rc = brun_upd_del(n->b, 1, s->path)) == 0)
-			rc = brun_upd_del(n->b, 2, s->path);
+		if ((rc = brun_upd_del(n->b, sside, s->path)) == 0)
+			rc = brun_upd_del(n->b, 3 - sside, other);
 		return rc;
 	}
 	if (rc != 0)
@@ -340,39 +345,80 @@ bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int ssid
 	return 1;
 }
 
-/* Entries to copy or delete for one action kind; renamed files are given
- * as copies of their entry under the new name. With src (copies), each
- * source is looked at again first (bn_restat). */
-static int
-bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int sside,
-    const struct duet_entry ***out, size_t *nout, struct duet_entry **scratch)
+/* One batch of copies or deletes. */
+struct bn_batch {
+	const struct duet_entry **v; /* to copy or delete */
+	struct duet_entry *s;        /* what v points at */
+	const char **dst;            /* copies: the destination's spelling where
+	                                it differs, else NULL */
+	size_t n;
+};
+
+static void
+bn_batch_dispose(struct bn_batch *t)
 {
-	int rc;
+	duet_free(t->v);
+	duet_free(t->s);
+	duet_free(t->dst);
+}
+
+/* Entries to copy or delete for one action kind, each spelt as on side
+ * eside (a copy's source, a delete's side); renamed files are given as
+ * copies of their entry under the new name. With src (copies), each source
+ * is looked at again first (bn_restat). */
+static int
+bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int eside,
+    struct bn_batch *t)
+{
+	struct brun *b = n->b;
+	int rc, copy = kind == DUET_ACT_COPY_1TO2 || kind == DUET_ACT_COPY_2TO1;
 	size_t cnt = 0;
-	const struct duet_entry **v;
-	struct duet_entry *s;
 	for (size_t i = 0; i < n->plan.n; i++)
 		cnt += n->plan.v[i].kind == kind;
-	*out = v = duet_calloc(cnt + 1, sizeof(*v));
-	*scratch = s = duet_calloc(cnt + 1, sizeof(*s));
-	if (v == NULL || s == NULL)
+	t->v = duet_calloc(cnt + 1, sizeof(*t->v));
+	t->s = duet_calloc(cnt + 1, sizeof(*t->s));
+	t->dst = duet_calloc(cnt + 1, sizeof(*t->dst));
+	if (t->v == NULL || t->s == NULL || t->dst == NULL)
 		return duet_err_set(DUET_E_NOMEM, "out of memory");
-	*nout = 0;
+	t->n = 0;
 	for (size_t i = 0; i < n->plan.n; i++) {
 		const struct duet_action *a = &n->plan.v[i];
+		struct duet_entry *e = &t->s[t->n];
+		const char *sp, *dp;
 		if (a->kind != kind || a->expect == NULL)
 			continue;
-		s[*nout] = *a->expect;
-		s[*nout].path = a->path;
-		s[*nout].pathlen = (uint32_t)strlen(a->path);
-		if (src != NULL && !n->b->o->dry_run && s[*nout].type == DUET_T_FILE &&
-		    (rc = bn_restat(n, src, &s[*nout], sside)) <= 0) {
+		sp = brun_spelling(b, eside, a->path);
+		dp = brun_spelling(b, 3 - eside, a->path);
+		*e = *a->expect;
+		e->path = sp;
+		e->pathlen = (uint32_t)strlen(sp);
+		if (src != NULL && !b->o->dry_run && e->type == DUET_T_FILE &&
+		    (rc = bn_restat(n, src, e, eside, dp)) <= 0) {
 			if (rc < 0)
 				return rc;
 			continue;
 		}
-		v[*nout] = &s[*nout];
-		(*nout)++;
+		t->dst[t->n] = copy && strcmp(sp, dp) != 0 ? dp : NULL;
+		t->v[t->n] = e;
+		t->n++;
+	}
+	return 0;
+}
+
+/* --fix-case: a destination spelt differently takes the source's spelling
+ * before the copy (the copy then writes that name). */
+static int
+bn_fix_case(struct bnormal *n, struct duet_fs *dst, int dside, struct bn_batch *t)
+{
+	const struct duet_listing *l = dside == 1 ? &n->b->cur1 : &n->b->cur2;
+	int rc;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->dst[i] == NULL)
+			continue;
+		if (duet_listing_find(l, t->dst[i]) != NULL &&
+		    (rc = brun_fix_case(n->b, dst, dside, t->dst[i], t->v[i]->path)) != 0)
+			return rc;
+		t->dst[i] = NULL;
 	}
 	return 0;
 }
@@ -395,48 +441,61 @@ static int
 bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs *dst,
     uint64_t *count)
 {
-	const struct duet_entry **v = NULL;
-	struct duet_entry *scratch = NULL;
+	struct bn_batch t;
 	struct duet_xfer_opts x;
 	struct duet_stats st;
-	size_t cnt = 0, nfiles;
+	size_t nfiles, cnt;
 	int del = kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2;
 	int sside = kind == DUET_ACT_COPY_1TO2 ? 1 : 2;
 	int dside = kind == DUET_ACT_DELETE1 ? 1 : kind == DUET_ACT_DELETE2 ? 2 : 3 - sside;
 	int rc;
 
+	memset(&t, 0, sizeof(t));
 	if (!del)
 		brun_test_hook();
-	rc = bn_collect(n, kind, del ? NULL : src, sside, &v, &cnt, &scratch);
+	rc = bn_collect(n, kind, del ? NULL : src, del ? dside : sside, &t);
+	cnt = t.n;
 	/* Directories first when made, after the files when removed. */
 	if (rc == 0 && !del)
-		rc = brun_dirs_make(n->b, dst, dside, v, cnt);
+		rc = brun_dirs_make(n->b, dst, dside, t.v, cnt);
 	nfiles = 0;
 	for (size_t i = 0; rc == 0 && i < cnt; i++)
-		if (v[i]->type != DUET_T_DIR)
-			v[nfiles++] = v[i];
+		if (t.v[i]->type != DUET_T_DIR) {
+			t.dst[nfiles] = t.dst[i];
+			t.v[nfiles++] = t.v[i];
+		}
+	t.n = nfiles;
+	if (rc == 0 && !del && n->b->o->fix_case)
+		rc = bn_fix_case(n, dst, dside, &t);
 	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
 	if (rc == 0 && nfiles > 0) {
 		if (del)
-			rc = duet_xfer_delete_list(dst, v, nfiles, &x, &st);
+			rc = duet_xfer_delete_list(dst, t.v, nfiles, &x, &st);
 		else
-			rc = duet_xfer_copy_list(src, v, NULL, nfiles, dst, &x, &st);
+			rc = duet_xfer_copy_list(src, t.v, t.dst, nfiles, dst, &x, &st);
 		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
 	}
-	if (rc == 0 && del) /* the directories, still in scratch */
-		rc = bn_rmdirs(n, dst, dside, scratch, cnt);
-	cnt = nfiles;
+	if (rc == 0 && del) /* the directories, still in t.s */
+		rc = bn_rmdirs(n, dst, dside, t.s, cnt);
 	/* All done (a failure fails the run, which --recover finishes): both
-	 * sides now hold the copied version; deleted files are gone. */
-	for (size_t i = 0; rc == 0 && i < cnt; i++) {
-		if (del)
-			rc = brun_upd_del(n->b, dside, v[i]->path);
-		else if ((rc = brun_upd_put(n->b, sside, v[i])) == 0)
-			rc = brun_upd_put(n->b, dside, v[i]);
+	 * sides now hold the copied version, each under its own spelling;
+	 * deleted files are gone. */
+	for (size_t i = 0; rc == 0 && i < nfiles; i++) {
+		struct duet_entry e = *t.v[i];
+		if (del) {
+			rc = brun_upd_del(n->b, dside, e.path);
+			continue;
+		}
+		if ((rc = brun_upd_put(n->b, sside, &e)) != 0)
+			break;
+		if (t.dst[i] != NULL) {
+			e.path = t.dst[i];
+			e.pathlen = (uint32_t)strlen(e.path);
+		}
+		rc = brun_upd_put(n->b, dside, &e);
 	}
-	duet_free(v);
-	duet_free(scratch);
+	bn_batch_dispose(&t);
 	return rc;
 }
 
@@ -446,7 +505,9 @@ bn_apply(struct bnormal *n)
 	struct brun *b = n->b;
 	int rc;
 	duet_log(DUET_LOG_INFO, "Applying changes");
-	if ((rc = duet_plan_build(&n->d1, &n->d2, &b->cur1, &b->cur2, &b->o->conflict, &n->plan)) != 0 ||
+	if ((rc = brun_alias_build(b, &n->d1, &n->d2)) != 0 ||
+	    (rc = duet_plan_build(&n->d1, &n->d2, &b->cur1, &b->cur2, &b->names, &b->o->conflict,
+	    &n->plan)) != 0 ||
 	    (rc = bn_checks(n)) != 0 || (rc = brun_journal(b, &n->plan)) != 0 ||
 	    (rc = bn_renames(n)) != 0)
 		return rc;

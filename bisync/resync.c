@@ -73,36 +73,57 @@ bresync_effective(const struct brun *b)
 
 struct bresync_q {
 	const struct duet_entry **v[2]; /* [0]: to copy 1->2, [1]: 2->1 */
+	const char **dst[2];            /* the destination's spelling, when it
+	                                   differs, else NULL */
 	size_t n[2];
+	struct brun *b;
+	int mode;
 };
 
-static int
-bresync_plan(const struct brun *b, struct bresync_q *q)
+static void
+bresync_push(struct bresync_q *q, int dir, const struct duet_entry *e, const char *dst)
 {
-	const struct duet_listing *l1 = &b->cur1, *l2 = &b->cur2;
-	size_t i = 0, k = 0;
-	int mode = bresync_effective(b);
+	q->dst[dir][q->n[dir]] = dst != NULL && strcmp(dst, e->path) != 0 ? dst : NULL;
+	q->v[dir][q->n[dir]++] = e;
+}
+
+/* One file (through the alias map when spelt differently). */
+static int
+bresync_pair(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2)
+{
+	struct bresync_q *q = ctx;
+	if (e2 == NULL)
+		bresync_push(q, 0, e1, NULL);
+	else if (e1 == NULL)
+		bresync_push(q, 1, e2, NULL);
+	else if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE)
+		return 0;
+	else if (brun_differ(q->b, e1, e2) == BDIFF_NONE) {
+		/* Equal, spelt differently: --fix-case gives Path2 Path1's name. */
+		if (q->b->o->fix_case && strcmp(e1->path, e2->path) != 0)
+			bresync_push(q, 0, e1, e2->path);
+	} else if (bresync_winner(q->b, q->mode, e1, e2) == 1)
+		bresync_push(q, 0, e1, e2->path);
+	else
+		bresync_push(q, 1, e2, e1->path);
+	return 0;
+}
+
+static int
+bresync_plan(struct brun *b, struct bresync_q *q)
+{
+	size_t max = b->cur1.n + b->cur2.n + 1;
+	int rc;
 
 	for (int s = 0; s < 2; s++)
-		if ((q->v[s] = duet_calloc(l1->n + l2->n + 1, sizeof(*q->v[s]))) == NULL)
+		if ((q->v[s] = duet_calloc(max, sizeof(*q->v[s]))) == NULL ||
+		    (q->dst[s] = duet_calloc(max, sizeof(*q->dst[s]))) == NULL)
 			return duet_err_set(DUET_E_NOMEM, "out of memory");
-	while (i < l1->n || k < l2->n) {
-		int c = i == l1->n ? 1 : k == l2->n ? -1 : duet_path_cmp(l1->v[i].path, l2->v[k].path);
-		if (c < 0) {
-			q->v[0][q->n[0]++] = &l1->v[i++];
-		} else if (c > 0) {
-			q->v[1][q->n[1]++] = &l2->v[k++];
-		} else {
-			const struct duet_entry *e1 = &l1->v[i++], *e2 = &l2->v[k++];
-			if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE || brun_differ(b, e1, e2) == BDIFF_NONE)
-				continue;
-			if (bresync_winner(b, mode, e1, e2) == 1)
-				q->v[0][q->n[0]++] = e1;
-			else
-				q->v[1][q->n[1]++] = e2;
-		}
-	}
-	return 0;
+	q->b = b;
+	q->mode = bresync_effective(b);
+	if ((rc = brun_alias_build(b, NULL, NULL)) != 0)
+		return rc;
+	return brun_pairs(&b->cur1, &b->cur2, &b->names, bresync_pair, q);
 }
 
 /* One direction: dir 0 copies Path1 to Path2, dir 1 Path2 to Path1. */
@@ -110,30 +131,46 @@ static int
 bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 {
 	struct duet_fs *src = dir == 0 ? b->fs1 : b->fs2, *dst = dir == 0 ? b->fs2 : b->fs1;
-	int sside = dir == 0 ? 1 : 2;
+	int sside = dir == 0 ? 1 : 2, dside = 3 - sside;
+	const struct duet_entry **v = q->v[dir];
+	const char **dp = q->dst[dir];
 	size_t nfiles = 0;
 	struct duet_xfer_opts x;
 	struct duet_stats st;
 	int rc = 0;
 
 	duet_log(DUET_LOG_INFO, "- Path%d    Resync is copying files to         - Path%d", sside,
-	    3 - sside);
-	brun_xfer_opts(b, 3 - sside, &x);
+	    dside);
+	brun_xfer_opts(b, dside, &x);
 	duet_stats_init(&st);
-	rc = brun_dirs_make(b, dst, 3 - sside, q->v[dir], q->n[dir]);
+	rc = brun_dirs_make(b, dst, dside, v, q->n[dir]);
 	for (size_t i = 0; i < q->n[dir]; i++)
-		if (q->v[dir][i]->type != DUET_T_DIR)
-			q->v[dir][nfiles++] = q->v[dir][i];
+		if (v[i]->type != DUET_T_DIR) {
+			dp[nfiles] = dp[i];
+			v[nfiles++] = v[i];
+		}
+	/* --fix-case: the destination takes the source's spelling first. */
+	for (size_t i = 0; rc == 0 && b->o->fix_case && i < nfiles; i++)
+		if (dp[i] != NULL) {
+			rc = brun_fix_case(b, dst, dside, dp[i], v[i]->path);
+			dp[i] = NULL;
+		}
 	if (rc == 0 && nfiles > 0)
-		rc = duet_xfer_copy_list(src, q->v[dir], NULL, nfiles, dst, &x, &st);
+		rc = duet_xfer_copy_list(src, v, dp, nfiles, dst, &x, &st);
 	else if (rc == 0)
 		duet_log(DUET_LOG_INFO, "There was nothing to transfer");
 	if (dir == 0)
 		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
 	else
 		b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
-	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < nfiles; i++)
-		rc = brun_upd_put(b, 3 - sside, q->v[dir][i]);
+	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < nfiles; i++) {
+		struct duet_entry e = *v[i];
+		if (dp[i] != NULL) { /* recorded under the destination's spelling */
+			e.path = dp[i];
+			e.pathlen = (uint32_t)strlen(e.path);
+		}
+		rc = brun_upd_put(b, dside, &e);
+	}
 	return rc;
 }
 
@@ -154,8 +191,10 @@ brun_resync(struct brun *b)
 	/* rclone's order: Path2 to Path1 first, then Path1 to Path2. */
 	if ((rc = bresync_plan(b, &q)) == 0 && (rc = bresync_copy(b, &q, 1)) == 0)
 		rc = bresync_copy(b, &q, 0);
-	duet_free(q.v[0]);
-	duet_free(q.v[1]);
+	for (int s = 0; s < 2; s++) {
+		duet_free(q.v[s]);
+		duet_free(q.dst[s]);
+	}
 	if (rc != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
 		return DUET_BISYNC_CRITICAL;

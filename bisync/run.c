@@ -408,6 +408,7 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_init(&b.cur2);
 	duet_listing_init(&b.upd[0]);
 	duet_listing_init(&b.upd[1]);
+	duet_names_init(&b.names);
 	b.rec.start = duet_now_real();
 	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
 		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
@@ -457,6 +458,7 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.cur2);
 	duet_listing_dispose(&b.upd[0]);
 	duet_listing_dispose(&b.upd[1]);
+	duet_names_dispose(&b.names);
 	duet_workdir_close(b.w);
 	duet_fs_close(b.bfs[0]);
 	duet_fs_close(b.bfs[1]);

@@ -64,6 +64,10 @@ struct duet_bisync_opts {
 	int ignore_listing_checksum; /* --ignore-listing-checksum */
 	int no_slow_hash;            /* --no-slow-hash */
 	const char *check_filename;  /* NULL: RCLONE_TEST */
+	int no_unicode_normalization; /* names match byte for byte, not NFC */
+	int ignore_case_sync;        /* names match ignoring case */
+	int fix_case;                /* copies rename the destination to the
+	                                source's spelling (conflict.fix_case too) */
 };
 
 /* Fills rclone's defaults (max-delete 50, check-sync on, suffix

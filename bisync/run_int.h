@@ -10,6 +10,7 @@
 #include "bisync/run.h"
 #include "core/listing.h"
 #include "listing/delta.h"
+#include "listing/names.h"
 #include "workdir/workdir.h"
 
 /* lockkeep.c: renews a finite (--max-lock) lock while the run lives. */
@@ -45,6 +46,7 @@ struct brun {
 	int retryable;                   /* a critical error --resilient may retry */
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
+	struct duet_names names;         /* spellings that differ (alias.c) */
 };
 
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
@@ -109,6 +111,21 @@ int brun_check_filters(struct brun *b);
 int brun_filters_md5(const char *path, unsigned char md5[16]);
 int brun_all_changed(const struct brun *b, const size_t nprior[2], const struct duet_deltas *d1,
     const struct duet_deltas *d2);
+/* alias.c: the DUET_NAME_* flags of this run; the alias map of cur1/cur2
+ * and the names deleted in d1/d2 (either may be NULL) into b->names; the
+ * spelling of plan name `path` on side 1 or 2 (Path1's spelling is the
+ * plan's; Path2's where it differs and exists); a --fix-case rename of
+ * `from` to `to` on side (recorded; skipped with --dry-run). */
+unsigned brun_name_flags(const struct brun *b);
+int brun_alias_build(struct brun *b, const struct duet_deltas *d1, const struct duet_deltas *d2);
+const char *brun_spelling(const struct brun *b, int side, const char *path);
+int brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from, const char *to);
+/* Walks two sorted listings file by file: fn gets (e1, e2) for one file
+ * (through m when spelt differently), (e1, NULL) or (NULL, e2) for a file
+ * of one side. Stops at fn's first non-zero return, which it returns. */
+typedef int (*brun_pair_fn)(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2);
+int brun_pairs(const struct duet_listing *l1, const struct duet_listing *l2,
+    const struct duet_names *m, brun_pair_fn fn, void *ctx);
 /* Copy options for copies and deletes on side dst (1 or 2): that side's
  * backup dir. */
 void brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x);

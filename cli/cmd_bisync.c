@@ -20,7 +20,6 @@ static int
 bisync_unsupported(const struct cli_opts *o)
 {
 	const struct { int set; const char *flag; } later[] = {
-		{o->ignore_case_sync, "--ignore-case-sync"}, {o->fix_case, "--fix-case"},
 		{o->interactive, "--interactive"},
 	};
 	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
@@ -181,6 +180,9 @@ cmd_bisync(struct cli_opts *o)
 	 * leaves nothing for slow hashes to do: it is --no-slow-hash here. */
 	b.no_slow_hash = o->no_slow_hash || o->slow_hash_sync_only;
 	b.check_filename = o->check_filename;
+	b.no_unicode_normalization = o->no_unicode_normalization;
+	b.ignore_case_sync = o->ignore_case_sync;
+	b.fix_case = b.conflict.fix_case = o->fix_case;
 	b.path1 = o->args[0];
 	b.path2 = o->args[1];
 	b.workdir = o->workdir;

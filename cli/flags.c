@@ -178,8 +178,8 @@ static const struct flag flags[] = {
 	{"slow-hash-sync-only", 0, F_BOOL, O(slow_hash_sync_only), 0, "bisync", "Use slow hashes only for files about to be synced"},
 	{"workdir", 0, F_STR, O(workdir), 0, "bisync bisync-listings", "Where bisync keeps its state (default ~/.local/state/duet/bisync)"},
 	{"no-unicode-normalization", 0, F_BOOL, O(no_unicode_normalization), 0, "bisync", "Do not match names that differ only in Unicode normalization"},
-	{"ignore-case-sync", 0, F_BOOL, O(ignore_case_sync), 0, "bisync", "Match names that differ only in case (not in this build yet)"},
-	{"fix-case", 0, F_BOOL, O(fix_case), 0, "bisync", "Rename names to Path1's case where only the case differs (not in this build yet)"},
+	{"ignore-case-sync", 0, F_BOOL, O(ignore_case_sync), 0, "bisync", "Match names across the sides ignoring case"},
+	{"fix-case", 0, F_BOOL, O(fix_case), 0, "bisync", "Copies rename the destination to the source's spelling (equal files: Path1's)"},
 	/* More for the listing, check and small commands (appended). */
 	{"hash", 0, F_BOOL, O(hash_flag), 0, "lsjson", "Include hashes in the output (may take longer)"},
 	{"hash-type", 0, F_STR, O(hash_kind), 0, "lsjson", "Show only this hash type (implies --hash)"},

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "listing/names.h"
 
 void
 duet_plan_init(struct duet_plan *p)
@@ -97,11 +98,11 @@ is_dir(const struct duet_delta *d)
 	return d->cur != NULL && d->cur->type == DUET_T_DIR;
 }
 
-/* Both sides changed the same name. */
+/* Both sides changed the same name (path: the plan's spelling). */
 static int
-plan_both(const struct duet_delta *a, const struct duet_delta *b, struct duet_plan *p)
+plan_both(const char *path, const struct duet_delta *a, const struct duet_delta *b,
+    struct duet_plan *p)
 {
-	const char *path = duet_delta_path(a);
 	duet_logo(DUET_LOG_NOTICE, NULL, "- %-18s%-43s - %s", "WARNING", "New or changed in both paths",
 	    path);
 	if (is_dir(a) && is_dir(b))
@@ -109,48 +110,66 @@ plan_both(const struct duet_delta *a, const struct duet_delta *b, struct duet_pl
 	return plan_add(p, DUET_ACT_CHECK, path, NULL, a->cur);
 }
 
-/* A name with a delta on Path1 only (b NULL) or on both sides. */
+/* A name with a delta a on one side and b (or NULL) on the other. path is
+ * the name the plan uses (Path1's spelling where the sides differ), opath
+ * the same file's spelling in `other`, the other side's listing. */
 static int
-plan_one(const struct duet_delta *a, const struct duet_delta *b,
-    const struct duet_listing *other, enum duet_act copy, enum duet_act del,
-    struct duet_plan *p)
+plan_one(const char *path, const char *opath, const struct duet_delta *a,
+    const struct duet_delta *b, const struct duet_listing *other, enum duet_act copy,
+    enum duet_act del, struct duet_plan *p)
 {
-	const char *path = duet_delta_path(a);
 	if (a->bits & DUET_D_OTHER) {
 		if (b != NULL && (b->bits & DUET_D_OTHER))
-			return plan_both(copy == DUET_ACT_COPY_1TO2 ? a : b,
+			return plan_both(path, copy == DUET_ACT_COPY_1TO2 ? a : b,
 			    copy == DUET_ACT_COPY_1TO2 ? b : a, p);
 		return plan_add(p, copy, path, NULL, a->cur);
 	}
 	/* a deleted */
 	if (b == NULL)
-		return plan_add(p, del, path, NULL, duet_listing_find(other, path));
+		return plan_add(p, del, path, NULL, duet_listing_find(other, opath));
 	if (b->bits & DUET_D_OTHER)
 		return plan_add(p, copy == DUET_ACT_COPY_1TO2 ? DUET_ACT_COPY_2TO1 : DUET_ACT_COPY_1TO2,
 		    path, NULL, b->cur);
 	return 0; /* deleted on both sides */
 }
 
+static const char *
+plan_alias(const struct duet_names *m, int side, const char *path)
+{
+	return m != NULL && m->n > 0 ? duet_names_alias(m, side, path) : NULL;
+}
+
 int
 duet_plan_build(const struct duet_deltas *d1, const struct duet_deltas *d2,
     const struct duet_listing *cur1, const struct duet_listing *cur2,
-    const struct duet_conflict_opts *o, struct duet_plan *p)
+    const struct duet_names *m, const struct duet_conflict_opts *o, struct duet_plan *p)
 {
 	size_t i = 0, k = 0;
 	int rc = 0;
 	(void)o;
 	while (rc == 0 && (i < d1->n || k < d2->n)) {
-		int c = i == d1->n ? 1 : k == d2->n ? -1
-		    : strcmp(duet_delta_path(&d1->v[i]), duet_delta_path(&d2->v[k]));
-		if (c < 0)
-			rc = plan_one(&d1->v[i++], NULL, cur2, DUET_ACT_COPY_1TO2, DUET_ACT_DELETE2, p);
-		else if (c > 0)
-			rc = plan_one(&d2->v[k++], NULL, cur1, DUET_ACT_COPY_2TO1, DUET_ACT_DELETE1, p);
-		else {
-			rc = plan_one(&d1->v[i], &d2->v[k], cur2, DUET_ACT_COPY_1TO2,
-			    DUET_ACT_DELETE2, p);
-			i++;
+		const char *q, *x = i < d1->n ? duet_delta_path(&d1->v[i]) : NULL;
+		const char *y = k < d2->n ? duet_delta_path(&d2->v[k]) : NULL;
+		int c;
+		/* A Path2 name Path1 spells differently goes under Path1's
+		 * spelling, with Path1's delta when it has one. */
+		if (y != NULL && (q = plan_alias(m, 2, y)) != NULL) {
+			if (duet_deltas_find_path(d1, q) == NULL)
+				rc = plan_one(q, q, &d2->v[k], NULL, cur1, DUET_ACT_COPY_2TO1,
+				    DUET_ACT_DELETE1, p);
 			k++;
+			continue;
+		}
+		c = x == NULL ? 1 : y == NULL ? -1 : strcmp(x, y);
+		if (c < 0) {
+			q = plan_alias(m, 1, x);
+			rc = plan_one(x, q ? q : x, &d1->v[i++], q ? duet_deltas_find_path(d2, q) : NULL,
+			    cur2, DUET_ACT_COPY_1TO2, DUET_ACT_DELETE2, p);
+		} else if (c > 0) {
+			rc = plan_one(y, y, &d2->v[k++], NULL, cur1, DUET_ACT_COPY_2TO1, DUET_ACT_DELETE1, p);
+		} else {
+			rc = plan_one(x, x, &d1->v[i++], &d2->v[k++], cur2, DUET_ACT_COPY_1TO2,
+			    DUET_ACT_DELETE2, p);
 		}
 	}
 	return rc;
@@ -272,8 +291,14 @@ static int
 plan_equal(const struct duet_delta *a, const struct duet_delta *b,
     const struct duet_conflict_opts *o, struct duet_plan *p)
 {
-	const char *path = duet_delta_path(a);
+	const char *path = duet_delta_path(a), *path2 = duet_delta_path(b);
 	int64_t dt;
+	/* --fix-case: Path1's spelling is the right one; the copy renames. */
+	if (o->fix_case && strcmp(path, path2) != 0) {
+		duet_logo(DUET_LOG_INFO, path2, "Files are equal but will copy anyway to fix case to %s",
+		    path);
+		return plan_add(p, DUET_ACT_COPY_1TO2, path, NULL, a->cur);
+	}
 	if (o->compare_modtime && a->cur->mtime && b->cur->mtime) {
 		dt = a->cur->mtime - b->cur->mtime;
 		if (dt >= o->window || -dt >= o->window) {

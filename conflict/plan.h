@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/listing.h"
 #include "listing/delta.h"
+#include "listing/names.h"
 
 enum duet_act {
 	DUET_ACT_COPY_1TO2 = 1, /* copy path from Path1 to Path2 */
@@ -58,6 +59,8 @@ struct duet_conflict_opts {
 	int compare_checksum;     /* --compare includes checksum */
 	int hash_kind;            /* kind compared with checksum, or -1 */
 	int64_t window;           /* modify window in ns (equal files) */
+	int fix_case;             /* --fix-case: equal files spelt differently
+	                             are copied 1->2 (the copy renames) */
 };
 
 void duet_plan_init(struct duet_plan *p);
@@ -65,12 +68,14 @@ void duet_plan_dispose(struct duet_plan *p);
 
 /*
  * The decision table over both sides' deltas (rclone §1.8). cur1/cur2 are
- * the current listings (to tell directories). Appends COPY, DELETE and
- * CHECK actions. Errors: DUET_E_NOMEM.
+ * the current listings (to tell directories). m (NULL: none) links names
+ * the two sides spell differently (section 1.21): such a file is planned
+ * under Path1's spelling, and the executor maps it to Path2's. Appends
+ * COPY, DELETE and CHECK actions. Errors: DUET_E_NOMEM.
  */
 int duet_plan_build(const struct duet_deltas *d1, const struct duet_deltas *d2,
     const struct duet_listing *cur1, const struct duet_listing *cur2,
-    const struct duet_conflict_opts *o, struct duet_plan *p);
+    const struct duet_names *m, const struct duet_conflict_opts *o, struct duet_plan *p);
 
 /*
  * 1 when the cheap pre-filter (rclone §1.9 step 2, on the deltas' recorded

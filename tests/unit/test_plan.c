@@ -115,7 +115,7 @@ test_table(void **state)
 	add(&d2, NULL, ent("i", 0, S, 1), DUET_D_NEW);
 	/* keep each side sorted: i before? sort by path */
 	duet_plan_init(&p);
-	assert_int_equal(duet_plan_build(&d1, &d2, &c1, &c2, &o, &p), 0);
+	assert_int_equal(duet_plan_build(&d1, &d2, &c1, &c2, NULL, &o, &p), 0);
 	assert_true(has(&p, DUET_ACT_COPY_1TO2, "a_new1", NULL));
 	assert_true(has(&p, DUET_ACT_COPY_1TO2, "b", NULL)); /* changed beats deleted */
 	assert_true(has(&p, DUET_ACT_CHECK, "c", NULL));
@@ -130,6 +130,89 @@ test_table(void **state)
 	duet_free(d2.v);
 	duet_listing_dispose(&c1);
 	duet_listing_dispose(&c2);
+}
+
+/* Names the sides spell differently (section 1.21): planned once, under
+ * Path1's spelling, with the other side's entry found through the map. */
+static void
+test_aliases(void **state)
+{
+	struct duet_deltas d1, d2;
+	struct duet_listing c1, c2;
+	struct duet_conflict_opts o = opts();
+	struct duet_plan p;
+	struct duet_names m;
+	const char *n1[] = {"A.txt", "C.txt", "D.txt", NULL};
+	const char *n2[] = {"a.txt", "b.txt", "c.txt", NULL};
+	(void)state;
+	nents = 0;
+	memset(&d1, 0, sizeof(d1));
+	memset(&d2, 0, sizeof(d2));
+	listing_of(&c1, n1);
+	listing_of(&c2, n2);
+	add(&d1, NULL, ent("A.txt", 1, S, 0), DUET_D_NEW);           /* new on both */
+	add(&d1, ent("B.txt", 1, S, 0), NULL, DUET_D_DELETED);       /* deleted, b.txt on 2 */
+	add(&d2, NULL, ent("a.txt", 1, S, 0), DUET_D_NEW);
+	add(&d2, ent("c.txt", 1, S, 0), ent("c.txt", 1, 2 * S, 0), DUET_D_NEWER); /* C.txt on 1 */
+	add(&d2, ent("d.txt", 1, S, 0), NULL, DUET_D_DELETED);       /* D.txt on 1 */
+
+	/* Without the map every spelling is a file of its own. */
+	duet_plan_init(&p);
+	assert_int_equal(duet_plan_build(&d1, &d2, &c1, &c2, NULL, &o, &p), 0);
+	assert_true(has(&p, DUET_ACT_COPY_1TO2, "A.txt", NULL));
+	assert_true(has(&p, DUET_ACT_COPY_2TO1, "a.txt", NULL));
+	assert_true(has(&p, DUET_ACT_COPY_2TO1, "c.txt", NULL));
+	duet_plan_dispose(&p);
+
+	duet_names_init(&m);
+	assert_int_equal(duet_names_add(&m, 1, "B.txt"), 0);
+	assert_int_equal(duet_names_add(&m, 2, "d.txt"), 0);
+	assert_int_equal(duet_names_build(&m, &c1, &c2, DUET_NAME_FOLD), 0);
+	duet_plan_init(&p);
+	assert_int_equal(duet_plan_build(&d1, &d2, &c1, &c2, &m, &o, &p), 0);
+	assert_true(has(&p, DUET_ACT_CHECK, "A.txt", NULL));
+	assert_true(has(&p, DUET_ACT_DELETE2, "B.txt", NULL));
+	assert_true(has(&p, DUET_ACT_COPY_2TO1, "C.txt", NULL));
+	assert_true(has(&p, DUET_ACT_DELETE1, "D.txt", NULL));
+	assert_int_equal(p.n, 4);
+	for (size_t i = 0; i < p.n; i++) { /* deletes know what they remove */
+		assert_non_null(p.v[i].expect);
+		if (p.v[i].kind == DUET_ACT_DELETE2)
+			assert_string_equal(p.v[i].expect->path, "b.txt");
+		if (p.v[i].kind == DUET_ACT_DELETE1)
+			assert_string_equal(p.v[i].expect->path, "D.txt");
+	}
+	duet_plan_dispose(&p);
+	duet_names_dispose(&m);
+	duet_free(d1.v);
+	duet_free(d2.v);
+	duet_listing_dispose(&c1);
+	duet_listing_dispose(&c2);
+}
+
+static void
+test_fix_case(void **state)
+{
+	struct duet_conflict_opts o = opts();
+	struct duet_plan p;
+	struct duet_delta a = {NULL, NULL, DUET_D_NEW}, b = {NULL, NULL, DUET_D_NEW};
+	int w;
+	(void)state;
+	nents = 0;
+	a.cur = ent("X.txt", 5, S, 0);
+	b.cur = ent("x.txt", 5, 2 * S, 0);
+	/* Equal, spelt differently: the newer time is copied, no rename. */
+	duet_plan_init(&p);
+	assert_int_equal(duet_plan_resolve(&a, &b, 1, NULL, NULL, &o, &p, &w), 0);
+	assert_true(has(&p, DUET_ACT_COPY_2TO1, "X.txt", NULL));
+	duet_plan_dispose(&p);
+	/* --fix-case: Path1's spelling wins, copied to Path2. */
+	o.fix_case = 1;
+	duet_plan_init(&p);
+	assert_int_equal(duet_plan_resolve(&a, &b, 1, NULL, NULL, &o, &p, &w), 0);
+	assert_int_equal(p.n, 1);
+	assert_true(has(&p, DUET_ACT_COPY_1TO2, "X.txt", NULL));
+	duet_plan_dispose(&p);
 }
 
 static void
@@ -245,6 +328,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_fix_case),
 		cmocka_unit_test(test_cheap_prefilter),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_names),

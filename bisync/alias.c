@@ -1,0 +1,112 @@
+/*
+ * alias.c: names the two sides spell differently (reference section 1.21)
+ * within one run: which matching applies (NFC unless
+ * --no-unicode-normalization; case folded with --ignore-case-sync or a
+ * case-insensitive side), the run's alias map, each side's spelling of a
+ * planned name, --fix-case renames, and walking two listings file by file.
+ */
+#include "run_int.h"
+
+#include "core/error.h"
+#include "core/log.h"
+
+unsigned
+brun_name_flags(const struct brun *b)
+{
+	unsigned f = 0;
+	if (b->o->no_unicode_normalization)
+		f |= DUET_NAME_NO_NFC;
+	if (b->o->ignore_case_sync || ((b->fs1->caps | b->fs2->caps) & DUET_CAP_CASEINS))
+		f |= DUET_NAME_FOLD;
+	return f;
+}
+
+int
+brun_alias_build(struct brun *b, const struct duet_deltas *d1, const struct duet_deltas *d2)
+{
+	const struct duet_deltas *d[] = {d1, d2};
+	int rc = 0;
+	/* Names deleted since the prior run match a spelling the other side
+	 * still has, so the delete reaches it. */
+	for (int s = 0; s < 2 && rc == 0; s++)
+		for (size_t i = 0; d[s] != NULL && i < d[s]->n && rc == 0; i++)
+			if (d[s]->v[i].bits & DUET_D_DELETED)
+				rc = duet_names_add(&b->names, s + 1, duet_delta_path(&d[s]->v[i]));
+	if (rc == 0)
+		rc = duet_names_build(&b->names, &b->cur1, &b->cur2, brun_name_flags(b));
+	if (rc == 0 && b->names.n > 0)
+		duet_log(DUET_LOG_INFO, "%zu name%s spelt differently on Path1 and Path2 (matched as "
+		    "one file each)", b->names.n, b->names.n == 1 ? " is" : "s are");
+	return rc;
+}
+
+const char *
+brun_spelling(const struct brun *b, int side, const char *path)
+{
+	const char *q;
+	/* Plan names are Path1's spelling wherever Path1 has the file. */
+	if (side == 1 || b->names.n == 0)
+		return path;
+	q = duet_names_alias(&b->names, 1, path);
+	return q != NULL && duet_listing_find(&b->cur2, q) != NULL ? q : path;
+}
+
+int
+brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from, const char *to)
+{
+	int rc;
+	if (b->o->dry_run) {
+		duet_logo(DUET_LOG_NOTICE, from, "Skipped fix case to %s as --dry-run is set", to);
+		return 0;
+	}
+	if (fs->ops->move == NULL)
+		return duet_err_set(DUET_E_UNSUPPORTED, "%s: cannot fix case to %s: Path%d cannot "
+		    "rename; run without --fix-case", from, to, side);
+	if ((rc = fs->ops->move(fs, from, to)) != 0) {
+		duet_log(DUET_LOG_ERROR, "%s: fix case to %s failed on Path%d: %s", from, to, side,
+		    duet_err_msg());
+		return rc;
+	}
+	duet_logo(DUET_LOG_INFO, from, "Fixed case by renaming to: %s", to);
+	return brun_upd_del(b, side, from);
+}
+
+static const char *
+balias(const struct duet_names *m, int side, const char *path)
+{
+	return m->n > 0 ? duet_names_alias(m, side, path) : NULL;
+}
+
+int
+brun_pairs(const struct duet_listing *l1, const struct duet_listing *l2, const struct duet_names *m,
+    brun_pair_fn fn, void *ctx)
+{
+	size_t i = 0, k = 0;
+	int rc = 0;
+	while (rc == 0 && (i < l1->n || k < l2->n)) {
+		const struct duet_entry *e1 = i < l1->n ? &l1->v[i] : NULL;
+		const struct duet_entry *e2 = k < l2->n ? &l2->v[k] : NULL, *x;
+		const char *q;
+		int c;
+		/* Met with its Path1 spelling instead. */
+		if (e2 != NULL && (q = balias(m, 2, e2->path)) != NULL && duet_listing_find(l1, q)) {
+			k++;
+			continue;
+		}
+		c = e1 == NULL ? 1 : e2 == NULL ? -1 : duet_path_cmp(e1->path, e2->path);
+		if (c < 0) {
+			q = balias(m, 1, e1->path);
+			x = q != NULL ? duet_listing_find(l2, q) : NULL;
+			rc = fn(ctx, e1, x);
+			i++;
+		} else if (c > 0) {
+			rc = fn(ctx, NULL, e2);
+			k++;
+		} else {
+			rc = fn(ctx, e1, e2);
+			i++;
+			k++;
+		}
+	}
+	return rc;
+}
