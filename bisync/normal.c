@@ -281,17 +281,65 @@ bn_rename_backup(struct brun *b, struct duet_fs *fs, int side, const char *targe
 	return duet_xfer_delete_list(fs, v, 1, &x, &st);
 }
 
+static int bn_revert(struct bnormal *n, int side, const char *name, const char *other);
+
+/* -i: the user said no to a conflict: nothing of it is done (its renames
+ * and copies are skipped) and the name is left for the next run. */
+static int
+bn_decline(struct bnormal *n, const char *path)
+{
+	struct brun *b = n->b;
+	struct duet_entry e;
+	int rc = 0;
+	memset(&e, 0, sizeof(e));
+	e.type = DUET_T_FILE;
+	for (size_t i = 0; i <= n->plan.n && rc == 0; i++) {
+		const struct duet_action *a = i < n->plan.n ? &n->plan.v[i] : NULL;
+		const char *p = a == NULL ? path : a->new_path;
+		if (a != NULL && (a->new_path == NULL || strcmp(a->path, path) != 0))
+			continue;
+		e.path = p;
+		e.pathlen = (uint32_t)strlen(p);
+		rc = duet_listing_add(&b->declined, &e);
+	}
+	if (rc == 0)
+		rc = bn_revert(n, 1, path, brun_spelling(b, 2, path));
+	return rc;
+}
+
+/* -i: asks once per conflict, before its first rename. */
+static int
+bn_ask_rename(struct bnormal *n, const struct duet_action *a, const char *from,
+    const char **asked, int *go)
+{
+	char q[8300];
+	if (n->b->o->confirm == NULL || n->b->o->dry_run ||
+	    (*asked != NULL && strcmp(*asked, a->path) == 0))
+		return 0;
+	*asked = a->path;
+	/* Shown as: rename "from" to "new"? */
+	snprintf(q, sizeof(q), "%s\" to \"%s", from, a->new_path);
+	*go = brun_ask(n->b, "rename", q);
+	return *go ? 0 : bn_decline(n, a->path);
+}
+
 /* Renames of conflict losers, on each side's own backend. */
 static int
 bn_renames(struct bnormal *n)
 {
 	struct brun *b = n->b;
+	const char *asked = NULL;
+	int go = 1, rc;
 	for (size_t i = 0; i < n->plan.n; i++) {
 		const struct duet_action *a = &n->plan.v[i];
 		struct duet_fs *fs = a->kind == DUET_ACT_RENAME1 ? b->fs1 : b->fs2;
-		int side = a->kind == DUET_ACT_RENAME1 ? 1 : 2, rc;
+		int side = a->kind == DUET_ACT_RENAME1 ? 1 : 2;
 		const char *from = brun_spelling(b, side, a->path);
 		if (a->kind != DUET_ACT_RENAME1 && a->kind != DUET_ACT_RENAME2)
+			continue;
+		if ((rc = bn_ask_rename(n, a, from, &asked, &go)) != 0)
+			return rc;
+		if (!go)
 			continue;
 		duet_log(DUET_LOG_NOTICE, "- %-18s%-43s - %s", a->kind == DUET_ACT_RENAME1 ? "Path1" : "Path2",
 		    "Renaming conflict copy", a->new_path);
@@ -308,6 +356,7 @@ bn_renames(struct bnormal *n)
 			return rc;
 		brun_failpoint(b);
 	}
+	duet_listing_sort(&b->declined);
 	return 0;
 }
 
@@ -345,6 +394,27 @@ bn_restat(struct bnormal *n, struct duet_fs *src, struct duet_entry *s, int ssid
 	return 1;
 }
 
+/* -i: an action the user skipped is left for the next run: each side's
+ * listing gets back its prior entry where the side changed (so the change
+ * is seen again), and loses a name this run made (a conflict copy not
+ * copied, so it shows up as new). */
+static int
+bn_revert(struct bnormal *n, int side, const char *name, const char *other)
+{
+	struct brun *b = n->b;
+	int rc = 0;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		int s = k == 0 ? side : 3 - side;
+		const char *p = k == 0 ? name : other;
+		const struct duet_delta *d = duet_deltas_find_path(s == 1 ? &n->d1 : &n->d2, p);
+		if (d != NULL)
+			rc = d->prior != NULL ? brun_upd_put(b, s, d->prior) : brun_upd_del(b, s, p);
+		else if (duet_listing_find(s == 1 ? &b->cur1 : &b->cur2, p) == NULL)
+			rc = brun_upd_del(b, s, p);
+	}
+	return rc;
+}
+
 /* One batch of copies or deletes. */
 struct bn_batch {
 	const struct duet_entry **v; /* to copy or delete */
@@ -371,7 +441,7 @@ bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int eside
     struct bn_batch *t)
 {
 	struct brun *b = n->b;
-	int rc, copy = kind == DUET_ACT_COPY_1TO2 || kind == DUET_ACT_COPY_2TO1;
+	int rc;
 	size_t cnt = 0;
 	for (size_t i = 0; i < n->plan.n; i++)
 		cnt += n->plan.v[i].kind == kind;
@@ -385,7 +455,8 @@ bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int eside
 		const struct duet_action *a = &n->plan.v[i];
 		struct duet_entry *e = &t->s[t->n];
 		const char *sp, *dp;
-		if (a->kind != kind || a->expect == NULL)
+		if (a->kind != kind || a->expect == NULL ||
+		    (b->declined.n > 0 && duet_listing_find(&b->declined, a->path) != NULL))
 			continue;
 		sp = brun_spelling(b, eside, a->path);
 		dp = brun_spelling(b, 3 - eside, a->path);
@@ -398,7 +469,7 @@ bn_collect(struct bnormal *n, enum duet_act kind, struct duet_fs *src, int eside
 				return rc;
 			continue;
 		}
-		t->dst[t->n] = copy && strcmp(sp, dp) != 0 ? dp : NULL;
+		t->dst[t->n] = strcmp(sp, dp) != 0 ? dp : NULL;
 		t->v[t->n] = e;
 		t->n++;
 	}
@@ -448,7 +519,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	int del = kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2;
 	int sside = kind == DUET_ACT_COPY_1TO2 ? 1 : 2;
 	int dside = kind == DUET_ACT_DELETE1 ? 1 : kind == DUET_ACT_DELETE2 ? 2 : 3 - sside;
-	int rc;
+	int asking = n->b->o->confirm != NULL && !n->b->o->dry_run, rc;
 
 	memset(&t, 0, sizeof(t));
 	if (!del)
@@ -465,16 +536,20 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 			t.v[nfiles++] = t.v[i];
 		}
 	t.n = nfiles;
-	if (rc == 0 && !del && n->b->o->fix_case)
+	if (rc == 0 && !del && n->b->o->fix_case && !n->b->quit)
 		rc = bn_fix_case(n, dst, dside, &t);
 	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
-	if (rc == 0 && nfiles > 0) {
+	if (asking)
+		brun_done_reset(n->b);
+	if (rc == 0 && nfiles > 0 && !n->b->quit) {
 		if (del)
 			rc = duet_xfer_delete_list(dst, t.v, nfiles, &x, &st);
 		else
 			rc = duet_xfer_copy_list(src, t.v, t.dst, nfiles, dst, &x, &st);
 		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
+		if (asking && n->b->quit && rc == DUET_E_CANCELLED)
+			rc = 0; /* the user quit: what is left waits for the next run */
 	}
 	if (rc == 0 && del) /* the directories, still in t.s */
 		rc = bn_rmdirs(n, dst, dside, t.s, cnt);
@@ -483,6 +558,11 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	 * deleted files are gone. */
 	for (size_t i = 0; rc == 0 && i < nfiles; i++) {
 		struct duet_entry e = *t.v[i];
+		const char *other = t.dst[i] != NULL ? t.dst[i] : e.path;
+		if (asking && !brun_done(n->b, del ? e.path : other)) {
+			rc = bn_revert(n, del ? dside : sside, e.path, other);
+			continue;
+		}
 		if (del) {
 			rc = brun_upd_del(n->b, dside, e.path);
 			continue;

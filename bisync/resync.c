@@ -132,6 +132,7 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 {
 	struct duet_fs *src = dir == 0 ? b->fs1 : b->fs2, *dst = dir == 0 ? b->fs2 : b->fs1;
 	int sside = dir == 0 ? 1 : 2, dside = 3 - sside;
+	int asking = b->o->confirm != NULL && !b->o->dry_run;
 	const struct duet_entry **v = q->v[dir];
 	const char **dp = q->dst[dir];
 	size_t nfiles = 0;
@@ -155,9 +156,13 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 			rc = brun_fix_case(b, dst, dside, dp[i], v[i]->path);
 			dp[i] = NULL;
 		}
-	if (rc == 0 && nfiles > 0)
+	if (asking)
+		brun_done_reset(b);
+	if (rc == 0 && nfiles > 0 && !b->quit) {
 		rc = duet_xfer_copy_list(src, v, dp, nfiles, dst, &x, &st);
-	else if (rc == 0)
+		if (asking && b->quit && rc == DUET_E_CANCELLED)
+			rc = 0; /* the user quit: what is left waits for the next run */
+	} else if (rc == 0 && nfiles == 0)
 		duet_log(DUET_LOG_INFO, "There was nothing to transfer");
 	if (dir == 0)
 		b->rec.copied12 = (uint64_t)atomic_load(&st.transfers);
@@ -165,6 +170,14 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 		b->rec.copied21 = (uint64_t)atomic_load(&st.transfers);
 	for (size_t i = 0; rc == 0 && !b->o->dry_run && i < nfiles; i++) {
 		struct duet_entry e = *v[i];
+		/* -i, skipped: in neither listing, so the next run sees the
+		 * file as new (on both sides when both have it: a conflict
+		 * there keeps both versions). */
+		if (asking && !brun_done(b, dp[i] != NULL ? dp[i] : e.path)) {
+			if ((rc = brun_upd_del(b, sside, e.path)) == 0)
+				rc = brun_upd_del(b, dside, dp[i] != NULL ? dp[i] : e.path);
+			continue;
+		}
 		if (dp[i] != NULL) { /* recorded under the destination's spelling */
 			e.path = dp[i];
 			e.pathlen = (uint32_t)strlen(e.path);

@@ -102,9 +102,58 @@ brun_failpoint(struct brun *b)
 static void
 brun_on_item(void *ctx, const struct duet_xfer_item *it)
 {
+	struct brun *b = ctx;
+	struct duet_entry e;
 	if (it->err != 0 || (it->op != DUET_OP_COPY && it->op != DUET_OP_DELETE))
 		return;
-	brun_failpoint(ctx);
+	if (b->o->confirm != NULL) {
+		/* No memory: the item counts as not done and is left for the
+		 * next run, which finds it already done. */
+		memset(&e, 0, sizeof(e));
+		e.path = it->path;
+		e.pathlen = (uint32_t)strlen(it->path);
+		e.type = DUET_T_FILE;
+		(void)duet_listing_add(&b->done, &e);
+	}
+	brun_failpoint(b);
+}
+
+/* The engine's -i question, through the caller's; a quit is remembered. */
+static int
+brun_confirm(void *ctx, const char *action, const char *path)
+{
+	struct brun *b = ctx;
+	int r = b->quit ? -1 : b->o->confirm(b->o->confirm_ctx, action, path);
+	if (r < 0 && !b->quit) {
+		b->quit = 1;
+		duet_log(DUET_LOG_NOTICE, "Quit was chosen: nothing more is done this run; the rest "
+		    "is found again by the next run");
+	}
+	return r;
+}
+
+int
+brun_ask(struct brun *b, const char *action, const char *path)
+{
+	return brun_confirm(b, action, path) > 0;
+}
+
+int
+brun_done(struct brun *b, const char *path)
+{
+	if (!b->done_sorted) {
+		duet_listing_sort(&b->done);
+		b->done_sorted = 1;
+	}
+	return duet_listing_find(&b->done, path) != NULL;
+}
+
+void
+brun_done_reset(struct brun *b)
+{
+	duet_listing_dispose(&b->done);
+	duet_listing_init(&b->done);
+	b->done_sorted = 0;
 }
 
 void
@@ -117,7 +166,8 @@ brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x)
 	x->mode = DUET_XFER_COPY;
 	x->dry_run = b->o->dry_run;
 	x->max_delete = -1; /* bisync checks its own percentage */
-	x->on_item = b->kill_after > 0 ? brun_on_item : NULL;
+	x->on_item = b->kill_after > 0 || b->o->confirm != NULL ? brun_on_item : NULL;
+	x->confirm = b->o->confirm != NULL ? brun_confirm : NULL;
 	x->ctx = (void *)b;
 }
 
@@ -409,6 +459,8 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_init(&b.upd[0]);
 	duet_listing_init(&b.upd[1]);
 	duet_names_init(&b.names);
+	duet_listing_init(&b.done);
+	duet_listing_init(&b.declined);
 	b.rec.start = duet_now_real();
 	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
 		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
@@ -459,6 +511,8 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.upd[0]);
 	duet_listing_dispose(&b.upd[1]);
 	duet_names_dispose(&b.names);
+	duet_listing_dispose(&b.done);
+	duet_listing_dispose(&b.declined);
 	duet_workdir_close(b.w);
 	duet_fs_close(b.bfs[0]);
 	duet_fs_close(b.bfs[1]);

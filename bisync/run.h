@@ -68,6 +68,11 @@ struct duet_bisync_opts {
 	int ignore_case_sync;        /* names match ignoring case */
 	int fix_case;                /* copies rename the destination to the
 	                                source's spelling (conflict.fix_case too) */
+	/* -i: asked before each copy, delete and conflict rename: 1 go, 0
+	 * skip, negative quit (the rest is skipped). A skipped action is left
+	 * for the next run. NULL: never ask. */
+	int (*confirm)(void *ctx, const char *action, const char *path);
+	void *confirm_ctx;
 };
 
 /* Fills rclone's defaults (max-delete 50, check-sync on, suffix

@@ -47,6 +47,10 @@ struct brun {
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 	struct duet_names names;         /* spellings that differ (alias.c) */
+	/* -i (o->confirm): destination paths the engine finished in the
+	 * current batch, conflicts the user declined, and a quit. */
+	struct duet_listing done, declined;
+	int done_sorted, quit;
 };
 
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
@@ -126,6 +130,13 @@ int brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from
 typedef int (*brun_pair_fn)(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2);
 int brun_pairs(const struct duet_listing *l1, const struct duet_listing *l2,
     const struct duet_names *m, brun_pair_fn fn, void *ctx);
+/* -i: asks (b->o->confirm) before an action the engine does not ask
+ * about; 1 go, 0 skip (also once the user quit). */
+int brun_ask(struct brun *b, const char *action, const char *path);
+/* -i: 1 when the engine finished destination path in the current batch
+ * (sorts b->done first); brun_done_reset starts the next batch. */
+int brun_done(struct brun *b, const char *path);
+void brun_done_reset(struct brun *b);
 /* Copy options for copies and deletes on side dst (1 or 2): that side's
  * backup dir. */
 void brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x);

@@ -14,23 +14,6 @@
 #include "core/filter.h"
 #include "core/hash.h"
 
-/* Flags of rclone bisync that this build parses but does not carry out
- * yet: refused with a clear message rather than silently ignored. */
-static int
-bisync_unsupported(const struct cli_opts *o)
-{
-	const struct { int set; const char *flag; } later[] = {
-		{o->interactive, "--interactive"},
-	};
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (later[i].set) {
-			fprintf(stderr, "Error: bisync %s is not available in this build yet; run without it\n",
-			    later[i].flag);
-			return EXIT_USAGE;
-		}
-	return 0;
-}
-
 static int
 bisync_compare(const struct cli_opts *o, struct duet_conflict_opts *c)
 {
@@ -132,7 +115,7 @@ cmd_bisync(struct cli_opts *o)
 	int ec;
 
 	duet_bisync_opts_init(&b);
-	if ((ec = bisync_unsupported(o)) != 0 || (ec = bisync_compare(o, &b.conflict)) != 0 ||
+	if ((ec = cli_interactive_check(o)) != 0 || (ec = bisync_compare(o, &b.conflict)) != 0 ||
 	    (ec = bisync_conflict(o, &b.conflict, s1, s2, sizeof(s1))) != 0)
 		return ec;
 	if (o->check_sync != NULL) {
@@ -183,6 +166,8 @@ cmd_bisync(struct cli_opts *o)
 	b.no_unicode_normalization = o->no_unicode_normalization;
 	b.ignore_case_sync = o->ignore_case_sync;
 	b.fix_case = b.conflict.fix_case = o->fix_case;
+	if (o->interactive)
+		b.confirm = cli_confirm;
 	b.path1 = o->args[0];
 	b.path2 = o->args[1];
 	b.workdir = o->workdir;
