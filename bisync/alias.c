@@ -68,6 +68,8 @@ brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from, co
 		return rc;
 	}
 	duet_logo(DUET_LOG_INFO, from, "Fixed case by renaming to: %s", to);
+	if ((rc = brun_touched(b, side, to)) != 0)
+		return rc;
 	return brun_upd_del(b, side, from);
 }
 

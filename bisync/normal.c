@@ -249,6 +249,8 @@ bn_renamed(struct brun *b, int side, const char *from, const char *to)
 	const struct duet_entry *e = duet_listing_find(side == 1 ? &b->cur1 : &b->cur2, from);
 	struct duet_entry c;
 	int rc = brun_upd_del(b, side, from);
+	if (rc == 0)
+		rc = brun_touched(b, side, from);
 	if (rc != 0 || e == NULL)
 		return rc;
 	c = *e;
@@ -540,8 +542,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 		rc = bn_fix_case(n, dst, dside, &t);
 	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
-	if (asking)
-		brun_done_reset(n->b);
+	brun_batch_reset(n->b);
 	if (rc == 0 && nfiles > 0 && !n->b->quit) {
 		if (del)
 			rc = duet_xfer_delete_list(dst, t.v, nfiles, &x, &st);
@@ -559,7 +560,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	for (size_t i = 0; rc == 0 && i < nfiles; i++) {
 		struct duet_entry e = *t.v[i];
 		const char *other = t.dst[i] != NULL ? t.dst[i] : e.path;
-		if (asking && !brun_done(n->b, del ? e.path : other)) {
+		if (!brun_done(n->b, del ? e.path : other)) {
 			rc = bn_revert(n, del ? dside : sside, e.path, other);
 			continue;
 		}

@@ -156,8 +156,7 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 			rc = brun_fix_case(b, dst, dside, dp[i], v[i]->path);
 			dp[i] = NULL;
 		}
-	if (asking)
-		brun_done_reset(b);
+	brun_batch_reset(b);
 	if (rc == 0 && nfiles > 0 && !b->quit) {
 		rc = duet_xfer_copy_list(src, v, dp, nfiles, dst, &x, &st);
 		if (asking && b->quit && rc == DUET_E_CANCELLED)
@@ -173,7 +172,7 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 		/* -i, skipped: in neither listing, so the next run sees the
 		 * file as new (on both sides when both have it: a conflict
 		 * there keeps both versions). */
-		if (asking && !brun_done(b, dp[i] != NULL ? dp[i] : e.path)) {
+		if (!brun_done(b, dp[i] != NULL ? dp[i] : e.path)) {
 			if ((rc = brun_upd_del(b, sside, e.path)) == 0)
 				rc = brun_upd_del(b, dside, dp[i] != NULL ? dp[i] : e.path);
 			continue;

@@ -99,78 +99,6 @@ brun_failpoint(struct brun *b)
 		raise(SIGKILL);
 }
 
-static void
-brun_on_item(void *ctx, const struct duet_xfer_item *it)
-{
-	struct brun *b = ctx;
-	struct duet_entry e;
-	if (it->err != 0 || (it->op != DUET_OP_COPY && it->op != DUET_OP_DELETE))
-		return;
-	if (b->o->confirm != NULL) {
-		/* No memory: the item counts as not done and is left for the
-		 * next run, which finds it already done. */
-		memset(&e, 0, sizeof(e));
-		e.path = it->path;
-		e.pathlen = (uint32_t)strlen(it->path);
-		e.type = DUET_T_FILE;
-		(void)duet_listing_add(&b->done, &e);
-	}
-	brun_failpoint(b);
-}
-
-/* The engine's -i question, through the caller's; a quit is remembered. */
-static int
-brun_confirm(void *ctx, const char *action, const char *path)
-{
-	struct brun *b = ctx;
-	int r = b->quit ? -1 : b->o->confirm(b->o->confirm_ctx, action, path);
-	if (r < 0 && !b->quit) {
-		b->quit = 1;
-		duet_log(DUET_LOG_NOTICE, "Quit was chosen: nothing more is done this run; the rest "
-		    "is found again by the next run");
-	}
-	return r;
-}
-
-int
-brun_ask(struct brun *b, const char *action, const char *path)
-{
-	return brun_confirm(b, action, path) > 0;
-}
-
-int
-brun_done(struct brun *b, const char *path)
-{
-	if (!b->done_sorted) {
-		duet_listing_sort(&b->done);
-		b->done_sorted = 1;
-	}
-	return duet_listing_find(&b->done, path) != NULL;
-}
-
-void
-brun_done_reset(struct brun *b)
-{
-	duet_listing_dispose(&b->done);
-	duet_listing_init(&b->done);
-	b->done_sorted = 0;
-}
-
-void
-brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x)
-{
-	*x = b->o->x;
-	x->backup_fs = b->bfs[dst - 1];
-	if (x->backup_fs == NULL && x->suffix != NULL) /* --suffix alone: beside the file */
-		x->backup_fs = dst == 1 ? b->fs1 : b->fs2;
-	x->mode = DUET_XFER_COPY;
-	x->dry_run = b->o->dry_run;
-	x->max_delete = -1; /* bisync checks its own percentage */
-	x->on_item = b->kill_after > 0 || b->o->confirm != NULL ? brun_on_item : NULL;
-	x->confirm = b->o->confirm != NULL ? brun_confirm : NULL;
-	x->ctx = (void *)b;
-}
-
 struct bjournal {
 	struct brun *b;
 	const struct duet_plan *p;
@@ -460,7 +388,14 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_init(&b.upd[1]);
 	duet_names_init(&b.names);
 	duet_listing_init(&b.done);
+	duet_listing_init(&b.skipped);
 	duet_listing_init(&b.declined);
+	duet_listing_init(&b.touched[0]);
+	duet_listing_init(&b.touched[1]);
+	for (int i = 0; i < 2; i++) {
+		b.xctx[i].b = &b;
+		b.xctx[i].side = i + 1;
+	}
 	b.rec.start = duet_now_real();
 	if (getenv("DUET_FAILPOINT_KILL_AFTER") != NULL)
 		b.kill_after = atol(getenv("DUET_FAILPOINT_KILL_AFTER"));
@@ -512,7 +447,10 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.upd[1]);
 	duet_names_dispose(&b.names);
 	duet_listing_dispose(&b.done);
+	duet_listing_dispose(&b.skipped);
 	duet_listing_dispose(&b.declined);
+	duet_listing_dispose(&b.touched[0]);
+	duet_listing_dispose(&b.touched[1]);
 	duet_workdir_close(b.w);
 	duet_fs_close(b.bfs[0]);
 	duet_fs_close(b.bfs[1]);

@@ -47,10 +47,17 @@ struct brun {
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 	struct duet_names names;         /* spellings that differ (alias.c) */
-	/* -i (o->confirm): destination paths the engine finished in the
-	 * current batch, conflicts the user declined, and a quit. */
-	struct duet_listing done, declined;
-	int done_sorted, quit;
+	/* items.c: destination paths of the current batch the engine
+	 * finished (kept with -i only) and skipped (by -i or because the
+	 * destination changed since the walk); conflicts declined at -i;
+	 * names the run itself renamed from or to on each side (the check of
+	 * the destination lets them pass); the user quit. */
+	struct duet_listing done, skipped, declined, touched[2];
+	int sorted, quit;
+	struct brun_xctx {
+		struct brun *b;
+		int side;                /* the destination side of the batch */
+	} xctx[2];                   /* the engine's callback context */
 };
 
 /* Walks both roots (at the same time) into cur1/cur2. DUET_E_* on a
@@ -130,15 +137,19 @@ int brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from
 typedef int (*brun_pair_fn)(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2);
 int brun_pairs(const struct duet_listing *l1, const struct duet_listing *l2,
     const struct duet_names *m, brun_pair_fn fn, void *ctx);
-/* -i: asks (b->o->confirm) before an action the engine does not ask
- * about; 1 go, 0 skip (also once the user quit). */
+/* items.c: -i asks (b->o->confirm) before an action the engine does not
+ * ask about; 1 go, 0 skip (also once the user quit). */
 int brun_ask(struct brun *b, const char *action, const char *path);
-/* -i: 1 when the engine finished destination path in the current batch
- * (sorts b->done first); brun_done_reset starts the next batch. */
+/* 1 when the engine did the item of destination path in the current
+ * batch: not skipped (-i, or its destination changed since the walk), and
+ * with -i reported done. brun_batch_reset starts the next batch. */
 int brun_done(struct brun *b, const char *path);
-void brun_done_reset(struct brun *b);
+void brun_batch_reset(struct brun *b);
+/* The run renamed a file from or to path on side: no longer what the walk
+ * saw, and no reason to skip a copy or delete there. DUET_E_NOMEM. */
+int brun_touched(struct brun *b, int side, const char *path);
 /* Copy options for copies and deletes on side dst (1 or 2): that side's
- * backup dir. */
-void brun_xfer_opts(const struct brun *b, int dst, struct duet_xfer_opts *x);
+ * backup dir, -i, the check that the destination is still as walked. */
+void brun_xfer_opts(struct brun *b, int dst, struct duet_xfer_opts *x);
 
 #endif

@@ -122,6 +122,12 @@ struct duet_xfer_opts {
 	 * to go ahead, 0 to skip, negative to quit. */
 	void (*on_item)(void *ctx, const struct duet_xfer_item *it);
 	int (*confirm)(void *ctx, const char *action, const char *path);
+	/* copy_list and delete_list only: called from a worker just before a
+	 * copy replaces (or creates) path at the destination, or a delete
+	 * removes it, with what is there now (now->type 0 when nothing is).
+	 * Non-zero skips the item (reported as DUET_OP_SKIP): the caller's
+	 * own check that the destination is still what it planned for. */
+	int (*dst_check)(void *ctx, const char *path, const struct duet_entry *now);
 	void *ctx;
 };
 

@@ -449,6 +449,12 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 		known = *j;
 		known.dst_exists = xr->dst->ops->stat(xr->dst, dst_path, &e) == 0;
 		j = &known;
+		if (!known.dst_exists)
+			memset(&e, 0, sizeof(e));
+		if (xr->o->dst_check != NULL && xr->o->dst_check(xr->o->ctx, dst_path, &e) != 0) {
+			xrun_report(xr, DUET_OP_SKIP, dst_path, 0, -1, 0, NULL);
+			return;
+		}
 	}
 	if (j->dst_exists && (rc = xfer_backup(xr, dst_path)) != 0) {
 		xrun_fail(xr, dst_path, "Failed to back up", rc);
@@ -503,6 +509,16 @@ xrun_delete(struct xrun *xr, const struct xjob *j)
 		xfer_dry(path, "delete", size);
 		atomic_fetch_add(&xr->st->deletes, 1);
 		return;
+	}
+	if (!src && xr->o->dst_check != NULL) {
+		struct duet_entry e;
+		memset(&e, 0, sizeof(e));
+		if (fs->ops->stat(fs, path, &e) != 0)
+			memset(&e, 0, sizeof(e));
+		if (xr->o->dst_check(xr->o->ctx, path, &e) != 0) {
+			xrun_report(xr, DUET_OP_SKIP, path, 0, -1, 0, NULL);
+			return;
+		}
 	}
 	if (!src && xr->o->backup_fs != NULL)
 		rc = xfer_backup(xr, path);

@@ -220,6 +220,23 @@ mkdir -p cm1 cm2; mkfile cm1/f.txt "same" "2020-01-01"; mkfile cm2/f.txt "same" 
 expect_rc "resync with --compare size,modtime,checksum" 0 "$D" bisync cm1 cm2 --workdir "$T/wdcm" --resync --compare size,modtime,checksum
 expect_eq "Path1's time won" "$(stat -c %Y cm1/f.txt)" "$(stat -c %Y cm2/f.txt)"
 
+# --- a destination changed during the run is never overwritten or deleted
+# (the hook edits Path2 after the walk, before the copies)
+mkdir -p dc1 dc2; for f in x y z; do mkfile dc1/$f.txt "$f" "2020-01-01"; done
+DC() { "$D" bisync dc1 dc2 --workdir "$T/wddc" "$@"; }
+expect_rc "resync dc" 0 DC --resync
+mkfile dc1/x.txt "x from Path1" "2021-01-01"; rm dc1/y.txt
+DUET_TEST_HOOK_BEFORE_SYNC="printf 'x edited on Path2 meanwhile' >dc2/x.txt; printf 'y edited on Path2 meanwhile' >dc2/y.txt" \
+	expect_rc "a run whose destinations change under it" 0 DC -v
+expect_grep "says it left the file alone" "Path2 file changed since it was listed" "$T/err"
+expect_eq "x on Path2 not overwritten" "x edited on Path2 meanwhile" "$(cat dc2/x.txt)"
+expect_eq "y on Path2 not deleted" "y edited on Path2 meanwhile" "$(cat dc2/y.txt)"
+expect_rc "the next run" 0 DC -v
+expect_grep "x is a conflict now" "New or changed in both paths.*x.txt" "$T/err"
+expect_eq "both versions of x kept" "x from Path1|x edited on Path2 meanwhile" "$(cat dc1/x.txt.conflict1)|$(cat dc1/x.txt.conflict2)"
+expect_eq "y's edit came back to Path1" "y edited on Path2 meanwhile" "$(cat dc1/y.txt)"
+same_tree "equal after all" dc1 dc2
+
 # --- bad input
 expect_rc "overlapping paths" 2 "$D" bisync p1 p1/d --workdir "$T/wd"
 expect_grep "overlap message" "Overlapping paths" "$T/err"
