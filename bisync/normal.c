@@ -197,8 +197,9 @@ bn_max_delete(struct bnormal *n)
 	return DUET_BISYNC_OK;
 }
 
-/* Equality of two versions: same size and, when both sides can hash, the
- * same digest (rclone's check; times never decide it). */
+/* Equality of two versions: same size and, when both sides can hash (and
+ * neither --size-only nor --ignore-checksum), the same digest (rclone's
+ * check; times never decide it). */
 static int
 bn_equal(struct brun *b, const char *path)
 {
@@ -209,7 +210,9 @@ bn_equal(struct brun *b, const char *path)
 	int k = duet_hash_first(b->fs1->hashes & b->fs2->hashes);
 	if (a == NULL || c == NULL || (a->size >= 0 && c->size >= 0 && a->size != c->size))
 		return 0;
-	if (k < 0 || b->fs1->ops->hash == NULL || b->fs2->ops->hash == NULL)
+	/* --size-only and --ignore-checksum: sizes decide, as rclone's check. */
+	if (k < 0 || b->fs1->ops->hash == NULL || b->fs2->ops->hash == NULL ||
+	    b->o->x.size_only || b->o->x.ignore_checksum)
 		return 1;
 	memset(&h1, 0, sizeof(h1));
 	memset(&h2, 0, sizeof(h2));

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bisync/run.h"
+#include "conflict/timeglob.h"
+#include "core/error.h"
 #include "core/filter.h"
 #include "core/hash.h"
 
@@ -62,6 +65,7 @@ bisync_conflict(const struct cli_opts *o, struct duet_conflict_opts *c, char *s1
 	static const char *resolves[] = {"none", "path1", "path2", "newer", "older", "larger", "smaller"};
 	static const char *losers[] = {"num", "pathname", "delete"};
 	const char *suf = o->conflict_suffix ? o->conflict_suffix : "conflict", *comma;
+	char expanded[256];
 	int found;
 
 	if (o->conflict_resolve != NULL) {
@@ -89,6 +93,18 @@ bisync_conflict(const struct cli_opts *o, struct duet_conflict_opts *c, char *s1
 			return EXIT_USAGE;
 		}
 	}
+	/* {DateOnly} and the other time globs: local time, once per run. */
+	if (strchr(suf, '{') != NULL) {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		if (duet_timeglob_expand(suf, &tm, ts.tv_nsec, expanded, sizeof(expanded)) != 0) {
+			fprintf(stderr, "Error: %s\n", duet_err_msg());
+			return EXIT_USAGE;
+		}
+		suf = expanded;
+	}
 	comma = strchr(suf, ',');
 	if (comma != NULL && strchr(comma + 1, ',') != NULL) {
 		int parts = 1;
@@ -115,6 +131,14 @@ cmd_bisync(struct cli_opts *o)
 	int ec;
 
 	duet_bisync_opts_init(&b);
+	/* One-way rules that skip copies would leave the sides apart while the
+	 * listings say they agree: refused, not silently ignored. */
+	if (o->x.update || o->x.ignore_existing || o->x.immutable) {
+		fprintf(stderr, "Error: bisync does not take %s: it decides per file which side wins "
+		    "(see --conflict-resolve and --resync-mode)\n", o->x.update ? "--update"
+		    : o->x.ignore_existing ? "--ignore-existing" : "--immutable");
+		return EXIT_USAGE;
+	}
 	if ((ec = cli_interactive_check(o)) != 0 || (ec = bisync_compare(o, &b.conflict)) != 0 ||
 	    (ec = bisync_conflict(o, &b.conflict, s1, s2, sizeof(s1))) != 0)
 		return ec;

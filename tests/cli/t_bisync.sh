@@ -76,6 +76,18 @@ expect_rc "two suffixes" 0 B --conflict-suffix laptop,server --suffix-keep-exten
 check "named by side" test -e p1/s.laptop1.txt -a -e p1/s.server1.txt
 expect_rc "three suffixes refused" 2 B --conflict-suffix a,b,c
 expect_grep "three suffixes message" "cannot have more than 2" "$T/err"
+# a {...} time glob in the suffix is today's date
+mkfile p1/tg.txt "T" "2025-03-01"; expect_rc "add tg" 0 B
+mkfile p1/tg.txt "T1 edit" "2025-03-02"; mkfile p2/tg.txt "T2 edit!" "2025-03-03"
+day=$(date +%Y%m%d)
+expect_rc "a dated suffix" 0 B --conflict-suffix "{YYYYMMDD}"
+check "named with the date" test -e "p1/tg.txt.${day}1" -a -e "p2/tg.txt.${day}2"
+rm -f p1/tg.txt.* ; expect_rc "drop the dated copies" 0 B
+# one-way rules that would skip copies make no sense in a two-way run
+for f in --update --ignore-existing --immutable; do
+	expect_rc "bisync $f refused" 2 B $f
+done
+expect_grep "says why" "decides per file which side wins" "$T/err"
 
 # --- max-delete: too many deletes stop the run; --force goes on
 rm -f p1/s.*; expect_rc "settle" 0 B
