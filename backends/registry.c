@@ -29,7 +29,7 @@ duet_fs_open(const char *spec, const struct duet_fs_opts *o, struct duet_fs **ou
 	int rc;
 
 	*out = NULL;
-	rc = duet_remote_parse(spec, NULL, NULL, &r);
+	rc = duet_remote_parse(spec, o->lookup, o->lookup_ctx, &r);
 	if (rc != 0)
 		return rc;
 	b = duet_backend_find(r.type);

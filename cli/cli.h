@@ -41,6 +41,10 @@ const struct cli_cmd *cli_cmd_find(const char *name);
 /* Maps a DUET_E_* code to rclone's exit code. */
 int cli_exit_code(int code);
 
+/* A duet_remote_lookup over the config file (loaded on first use); ctx is
+ * the --config value (NULL: $DUET_CONFIG or the default path). */
+int cli_remote_lookup(void *ctx, const char *name, struct duet_remote *r);
+
 /* Opens a remote or path; prints an error and returns an exit code
  * (non-zero) on failure. */
 int cli_open(const struct cli_opts *o, const char *spec, struct duet_fs **out);

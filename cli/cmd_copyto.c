@@ -15,13 +15,13 @@
 
 /* Splits "remote:dir/name" or "/dir/name" into parent spec and name. */
 static int
-split_spec(const char *spec, char **parent, char **name)
+split_spec(const struct cli_opts *o, const char *spec, char **parent, char **name)
 {
 	struct duet_remote r;
 	size_t start = 0, len = strlen(spec);
 	const char *slash;
 
-	if (duet_remote_parse(spec, NULL, NULL, &r) == 0) {
+	if (duet_remote_parse(spec, cli_remote_lookup, (void *)o->config_path, &r) == 0) {
 		if (spec[0] == ':' || r.name != NULL)
 			start = len - strlen(r.path);
 		duet_remote_dispose(&r);
@@ -112,7 +112,7 @@ run_to(struct cli_opts *o, enum duet_xfer_mode mode)
 		duet_fs_close(src);
 		return mode == DUET_XFER_MOVE ? cmd_move(o) : cmd_copy(o);
 	}
-	if (split_spec(o->args[1], &parent, &name) != 0) {
+	if (split_spec(o, o->args[1], &parent, &name) != 0) {
 		fprintf(stderr, "Error: %s\n", duet_err_msg());
 		ec = EXIT_USAGE;
 	} else if ((ec = cli_open(o, parent, &dst)) == 0) {

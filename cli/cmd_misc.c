@@ -154,12 +154,12 @@ cli_fs_desc(const struct duet_fs *fs, char *buf, size_t len)
 /* Splits a spec into its parent's spec and the last name ("dir/f.txt" gives
  * "dir" and "f.txt"; "remote:f" gives "remote:" and "f"). Caller frees. */
 static int
-split_spec(const char *spec, char **parent, char **name)
+split_spec(const struct cli_opts *o, const char *spec, char **parent, char **name)
 {
 	struct duet_remote r;
 	size_t start = 0, len = strlen(spec), cut;
 
-	if (duet_remote_parse(spec, NULL, NULL, &r) == 0) {
+	if (duet_remote_parse(spec, cli_remote_lookup, (void *)o->config_path, &r) == 0) {
 		if (spec[0] == ':' || r.name != NULL)
 			start = len - strlen(r.path);
 		duet_remote_dispose(&r);
@@ -576,7 +576,7 @@ touch_create(struct cli_opts *o, int64_t t)
 	char *parent = NULL, *name = NULL, desc[4200];
 	int ec = 0, rc;
 
-	if ((rc = split_spec(o->args[0], &parent, &name)) != 0) {
+	if ((rc = split_spec(o, o->args[0], &parent, &name)) != 0) {
 		ec = misc_fail(rc);
 		goto out;
 	}

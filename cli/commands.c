@@ -143,6 +143,32 @@ static const struct cli_cmd cmd_tab[] = {
 	    "Writes the file, or every file below the directory (filters apply), to\n"
 	    "stdout. --head N and --tail N print the first or last N bytes; --offset N\n"
 	    "(negative: from the end) with --count N a slice; --discard reads only.\n"},
+	{"config", cmd_config, 0, -1, "create|update|unset|delete|show|dump|file|providers ...",
+	    "Create, change, show and delete remotes in the config file.",
+	    "The config file (rclone.conf's format) holds named remotes, used as\n"
+	    "NAME:path. It is --config FILE, else $DUET_CONFIG, else\n"
+	    "~/.config/duet/duet.conf. DUET_CONFIG_<NAME>_<KEY> environment variables\n"
+	    "override a remote's keys (a remote needs DUET_CONFIG_<NAME>_TYPE to exist\n"
+	    "there only).\n"
+	    "  config create NAME TYPE [KEY VALUE]...   add a remote (passwords obscured)\n"
+	    "  config update NAME KEY VALUE...          change keys of a remote\n"
+	    "  config unset NAME KEY...                 remove keys of a remote\n"
+	    "  config delete NAME                       remove a remote\n"
+	    "  config show [NAME]                       print the file, or one remote\n"
+	    "  config dump                              print the file as JSON\n"
+	    "  config file                              print the file's path\n"
+	    "  config providers                         the backend types and their options\n"
+	    "A password given already obscured (it reveals cleanly) is stored as given;\n"
+	    "--obscure forces obscuring, --no-obscure stores it as typed.\n"},
+	{"obscure", cmd_obscure, 1, 1, "password",
+	    "Obscure a password for use in the config file.",
+	    "Prints the password obscured as rclone does (rclone reveals it, and duet\n"
+	    "reveals rclone's). This is not encryption: anyone with the file can reveal\n"
+	    "it. \"-\" reads the first line of stdin instead.\n"},
+	{"reveal", cmd_reveal, 1, 1, "password",
+	    "Reveal an obscured password from the config file.",
+	    "Prints the plain text of a value obscured by duet or rclone. \"-\" reads the\n"
+	    "first line of stdin instead.\n"},
 	/* END more commands */
 	{"version", cmd_version, 0, 0, "", "Print duet's version and its libraries' versions.",
 	    "Print duet's version and the versions of the libraries it was built with.\n"},

@@ -3,6 +3,9 @@
  */
 #include "cli.h"
 
+#include "config/config.h"
+#include "core/alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +30,24 @@ cli_exit_code(int code)
 	case DUET_E_TEMP: return EXIT_TEMPORARY;
 	default: return EXIT_ERROR;
 	}
+}
+
+static struct duet_config *cli_cfg; /* loaded on the first name:path; kept to exit */
+
+int
+cli_remote_lookup(void *ctx, const char *name, struct duet_remote *r)
+{
+	char *path = NULL;
+	int rc;
+	if (cli_cfg == NULL) {
+		if (duet_config_path(ctx, &path) != 0)
+			return duet_config_lookup(NULL, name, r); /* no HOME: environment only */
+		rc = duet_config_load(path, &cli_cfg);
+		duet_free(path);
+		if (rc != 0)
+			return rc;
+	}
+	return duet_config_lookup(cli_cfg, name, r);
 }
 
 int

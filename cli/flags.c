@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE /* strptime, timegm */
 #define _XOPEN_SOURCE 700
 #include "opts.h"
+#include "cli.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +55,7 @@ static const struct flag flags[] = {
 	{"log-file", 0, F_STR, O(log_file), 0, NULL, "Log everything to this file"},
 	{"log-level", 0, F_STR, O(log_level), 0, NULL, "Log level DEBUG|INFO|NOTICE|ERROR (default NOTICE)"},
 	{"use-json-log", 0, F_BOOL, O(use_json_log), 0, NULL, "Use json log format"},
+	{"config", 0, F_STR, O(config_path), 0, NULL, "Config file (default $DUET_CONFIG or ~/.config/duet/duet.conf)"},
 	{"progress", 'P', F_BOOL, O(progress), 0, NULL, "Show progress during transfer"},
 	{"stats", 0, F_DUR, O(stats_interval), 0, NULL, "Interval between printing stats, e.g. 500ms, 60s, 5m (0 to disable)"},
 	{"stats-one-line", 0, F_BOOL, O(stats_one_line), 0, NULL, "Make the stats fit on one line"},
@@ -187,6 +189,8 @@ static const struct flag flags[] = {
 	{"download", 0, F_BOOL, O(download), 0, "hashsum md5sum sha1sum", "Read the data and hash it here rather than asking the backend"},
 	{"recursive", 'R', F_BOOL, O(recursive), 0, "touch", "Touch every existing file below the path (filters apply)"},
 	{"rmdirs", 0, F_BOOL, O(rmdirs), 0, "delete", "Then remove empty directories, but leave the root"},
+	{"obscure", 0, F_BOOL, O(config_obscure), 0, "config", "Force any passwords to be obscured"},
+	{"no-obscure", 0, F_BOOL, O(config_no_obscure), 0, "config", "Force any passwords not to be obscured"},
 };
 
 void
@@ -564,6 +568,8 @@ cli_fs_opts(const struct cli_opts *o, struct duet_fs_opts *fo)
 	fo->inplace = o->inplace;
 	fo->partial_suffix = o->partial_suffix;
 	fo->no_fsync = o->local_no_sync;
+	fo->lookup = cli_remote_lookup;
+	fo->lookup_ctx = (void *)o->config_path;
 }
 
 int

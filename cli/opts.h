@@ -82,6 +82,10 @@ struct cli_opts {
 	/* rmdirs. */
 	int leave_root;
 	int rmdirs;                      /* delete --rmdirs */
+	/* config (config/cmd_config.c). */
+	const char *config_path;         /* --config FILE; NULL: $DUET_CONFIG or default */
+	int config_obscure;              /* config create/update --obscure */
+	int config_no_obscure;           /* config create/update --no-obscure */
 };
 
 /* Fills rclone's defaults. */

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "entry.h"
+#include "remote.h"
 
 /* Capability bits of an fs. */
 #define DUET_CAP_MOVE 0x01        /* move() renames within the fs */
@@ -49,6 +50,8 @@ struct duet_fs_opts {
 	int inplace;                /* --inplace: write the final name directly */
 	const char *partial_suffix; /* --partial-suffix; NULL means ".partial" */
 	int no_fsync;               /* skip fsync before rename (--local-no-sync) */
+	duet_remote_lookup lookup;  /* resolves name:path (config file); NULL: none */
+	void *lookup_ctx;           /* passed to lookup */
 };
 
 struct duet_fs;

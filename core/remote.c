@@ -119,6 +119,7 @@ remote_parse_in(const char *spec, duet_remote_lookup lookup, void *ctx,
 {
 	const char *colon;
 	size_t n;
+	int rc;
 
 	if (spec[0] == '\0')
 		return duet_err_set(DUET_E_USAGE, "empty path: give a directory or remote:path");
@@ -148,7 +149,10 @@ remote_parse_in(const char *spec, duet_remote_lookup lookup, void *ctx,
 	r->path = duet_strdup(colon + 1);
 	if (r->name == NULL || r->path == NULL)
 		return duet_err_set(DUET_E_NOMEM, "out of memory");
-	if (lookup == NULL || lookup(ctx, r->name, r) != 0 || r->type == NULL)
+	rc = lookup != NULL ? lookup(ctx, r->name, r) : DUET_E_NOTFOUND;
+	if (rc != 0 && rc != DUET_E_NOTFOUND)
+		return rc; /* the lookup's own message: a broken config file */
+	if (rc != 0 || r->type == NULL)
 		return duet_err_set(DUET_E_USAGE,
 		    "didn't find section in config file (\"%s\"): define it with "
 		    "'duet config create %s TYPE ...', or write ./%s for a local path",
