@@ -7,6 +7,8 @@
  */
 #include "run_int.h"
 
+#include <string.h>
+
 #include "core/error.h"
 #include "core/log.h"
 
@@ -40,15 +42,84 @@ brun_alias_build(struct brun *b, const struct duet_deltas *d1, const struct duet
 	return rc;
 }
 
-const char *
-brun_spelling(const struct brun *b, int side, const char *path)
+/* The pair of the map whose spelling on side `from` (1 or 2) is the first
+ * to start with dir + "/", or NULL. */
+static const struct duet_name_pair *
+balias_under(const struct duet_names *m, int from, const char *dir, size_t len)
 {
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) { /* first pair not below dir + "/" */
+		size_t mid = lo + (hi - lo) / 2;
+		const char *p = from == 1 ? m->v[mid].path[0] : m->by2[mid]->path[1];
+		int c = strncmp(p, dir, len);
+		if (c == 0)
+			c = (unsigned char)p[len] < '/' ? -1 : (unsigned char)p[len] > '/' ? 1 : 0;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->n)
+		return NULL;
+	{
+		const struct duet_name_pair *x = from == 1 ? &m->v[lo] : m->by2[lo];
+		const char *p = x->path[from - 1];
+		return strncmp(p, dir, len) == 0 && p[len] == '/' ? x : NULL;
+	}
+}
+
+/* A name not on side `to` yet, in a directory that side spells
+ * differently (known from a file of it both sides have): that
+ * directory's spelling on `to`, so a new file joins it rather than making
+ * a second directory. NULL when there is none (or no memory). */
+static const char *
+balias_dir(struct brun *b, int to, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	while (slash != NULL) {
+		size_t len = (size_t)(slash - path), cut = 0, segs = 1;
+		const struct duet_name_pair *x = balias_under(&b->names, 3 - to, path, len);
+		if (x != NULL) {
+			const char *o = x->path[to - 1];
+			for (size_t i = 0; i < len; i++)
+				segs += path[i] == '/';
+			while (segs > 0 && o[cut] != '\0')
+				segs -= o[cut++] == '/';
+			cut--; /* at that '/' */
+			if (cut == len && memcmp(o, path, len) == 0)
+				return NULL; /* spelt the same: nothing to map */
+			{
+				size_t rest = strlen(slash);
+				char *out = duet_arena_alloc(&b->spell, cut + rest + 1);
+				if (out == NULL)
+					return NULL; /* no memory: Path1's spelling, still correct */
+				memcpy(out, o, cut);
+				memcpy(out + cut, slash, rest + 1);
+				return out;
+			}
+		}
+		while (slash > path && *--slash != '/')
+			;
+		if (slash == path)
+			slash = NULL;
+	}
+	return NULL;
+}
+
+const char *
+brun_spelling(struct brun *b, int side, const char *path)
+{
+	const struct duet_listing *l = side == 1 ? &b->cur1 : &b->cur2;
 	const char *q;
-	/* Plan names are Path1's spelling wherever Path1 has the file. */
-	if (side == 1 || b->names.n == 0)
+	if (b->names.n == 0)
 		return path;
-	q = duet_names_alias(&b->names, 1, path);
-	return q != NULL && duet_listing_find(&b->cur2, q) != NULL ? q : path;
+	/* Plan names are Path1's spelling wherever Path1 has the file. */
+	q = side == 2 ? duet_names_alias(&b->names, 1, path) : NULL;
+	if (q != NULL && duet_listing_find(l, q) != NULL)
+		return q;
+	if (duet_listing_find(l, path) != NULL || (q = balias_dir(b, side, path)) == NULL)
+		return path;
+	return q;
 }
 
 int

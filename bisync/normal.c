@@ -339,9 +339,11 @@ bn_renames(struct bnormal *n)
 		const struct duet_action *a = &n->plan.v[i];
 		struct duet_fs *fs = a->kind == DUET_ACT_RENAME1 ? b->fs1 : b->fs2;
 		int side = a->kind == DUET_ACT_RENAME1 ? 1 : 2;
-		const char *from = brun_spelling(b, side, a->path);
+		const char *from, *to;
 		if (a->kind != DUET_ACT_RENAME1 && a->kind != DUET_ACT_RENAME2)
 			continue;
+		from = brun_spelling(b, side, a->path);
+		to = brun_spelling(b, side, a->new_path);
 		if ((rc = bn_ask_rename(n, a, from, &asked, &go)) != 0)
 			return rc;
 		if (!go)
@@ -350,14 +352,14 @@ bn_renames(struct bnormal *n)
 		    "Renaming conflict copy", a->new_path);
 		if (b->o->dry_run)
 			continue;
-		if ((rc = bn_rename_backup(b, fs, side, a->new_path)) != 0)
+		if ((rc = bn_rename_backup(b, fs, side, to)) != 0)
 			return rc;
-		if ((rc = fs->ops->move(fs, from, a->new_path)) != 0) {
+		if ((rc = fs->ops->move(fs, from, to)) != 0) {
 			duet_log(DUET_LOG_ERROR, "%s rename failed for %s: %s", fs->name, from,
 			    duet_err_msg());
 			return rc;
 		}
-		if ((rc = bn_renamed(b, side, from, a->new_path)) != 0)
+		if ((rc = bn_renamed(b, side, from, to)) != 0)
 			return rc;
 		brun_failpoint(b);
 	}

@@ -387,6 +387,7 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_init(&b.upd[0]);
 	duet_listing_init(&b.upd[1]);
 	duet_names_init(&b.names);
+	duet_arena_init(&b.spell);
 	duet_listing_init(&b.done);
 	duet_listing_init(&b.skipped);
 	duet_listing_init(&b.declined);
@@ -446,6 +447,7 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.upd[0]);
 	duet_listing_dispose(&b.upd[1]);
 	duet_names_dispose(&b.names);
+	duet_arena_dispose(&b.spell);
 	duet_listing_dispose(&b.done);
 	duet_listing_dispose(&b.skipped);
 	duet_listing_dispose(&b.declined);

@@ -47,6 +47,7 @@ struct brun {
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 	struct duet_names names;         /* spellings that differ (alias.c) */
+	struct duet_arena spell;         /* names brun_spelling made up */
 	/* items.c: destination paths of the current batch the engine
 	 * finished (kept with -i only) and skipped (by -i or because the
 	 * destination changed since the walk); conflicts declined at -i;
@@ -129,7 +130,7 @@ int brun_all_changed(const struct brun *b, const size_t nprior[2], const struct 
  * `from` to `to` on side (recorded; skipped with --dry-run). */
 unsigned brun_name_flags(const struct brun *b);
 int brun_alias_build(struct brun *b, const struct duet_deltas *d1, const struct duet_deltas *d2);
-const char *brun_spelling(const struct brun *b, int side, const char *path);
+const char *brun_spelling(struct brun *b, int side, const char *path);
 int brun_fix_case(struct brun *b, struct duet_fs *fs, int side, const char *from, const char *to);
 /* Walks two sorted listings file by file: fn gets (e1, e2) for one file
  * (through m when spelt differently), (e1, NULL) or (NULL, e2) for a file

@@ -70,6 +70,21 @@ rm c2/GONE.txt
 expect_rc "a delete on Path2" 0 C
 check "reaches Path1's Gone.txt" test ! -e c1/Gone.txt
 
+# --- a new file in a directory the sides spell differently joins it
+mkfile c1/Docs/a.txt "a" "2020-01-01"; mkfile c2/docs/a.txt "a" "2020-01-01"
+expect_rc "Docs/ and docs/ matched" 0 C
+mkfile c1/Docs/new.txt "new on 1"; mkfile c2/docs/two.txt "new on 2"
+expect_rc "new files in the directory" 0 C
+expect_eq "Path1's new file in Path2's docs/" "new on 1" "$(cat c2/docs/new.txt)"
+expect_eq "Path2's new file in Path1's Docs/" "new on 2" "$(cat c1/Docs/two.txt)"
+check "no second directory on either side" test ! -e c2/Docs -a ! -e c1/docs
+mkfile c1/Docs/a.txt "a, Path1" "2021-01-01"; mkfile c2/docs/a.txt "a, Path2 edit" "2021-02-01"
+expect_rc "a conflict in that directory" 0 C
+check "conflict copies in each side's directory" test -f c1/Docs/a.txt.conflict2 -a -f c2/docs/a.txt.conflict1
+check "still no second directory" test ! -e c2/Docs -a ! -e c1/docs
+expect_rc "and then no changes" 0 C -v
+expect_grep "nothing left" "No changes found" "$T/err"
+
 # --- --fix-case: Path1's spelling wins where the content is equal
 mkfile f1/base.txt "b"; mkfile f2/base.txt "b"
 F() { "$D" bisync f1 f2 --workdir "$T/wdf" --ignore-case-sync "$@"; }
