@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libcurl4-openssl-dev libssh2-1-dev libssl-dev liblmdb-dev libxxhash-dev
       libutf8proc-dev libexpat1-dev libcmocka-dev
+      openssh-server openssh-client
       rclone rsync xxhash python3 time tzdata util-linux bsdutils)
 missing=()
 for p in "${pkgs[@]}"; do
