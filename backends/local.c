@@ -368,26 +368,6 @@ lfs_list_link(struct local_fs *fs, int dfd, const char *name, struct stat *st, c
 
 /* Stats one child and hands it to fn. Errors that concern only this child
  * are logged and stored in *soft; the return is fn's. */
-/* 1 when name is one of our temporary names (NAME.xxxxxxxx<suffix> or
- * .duet-xxxxxxxx<suffix>, x lower-case hex): the leftover of a transfer
- * that was killed. Such files are not listed, so a sync never carries
- * them to the other side. */
-static int
-lfs_is_tmpname(const struct local_fs *fs, const char *name, size_t nl)
-{
-	size_t sl = strlen(fs->suffix);
-	const char *h;
-	if (sl == 0 || nl < sl + 9 || memcmp(name + nl - sl, fs->suffix, sl) != 0)
-		return 0;
-	h = name + nl - sl - 8;
-	if (h[-1] != '.' && !(h - name == 6 && memcmp(name, ".duet-", 6) == 0))
-		return 0;
-	for (int i = 0; i < 8; i++)
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
 static int
 lfs_list_one(struct local_fs *fs, int dfd, const char *name, char *path, size_t plen,
              duet_list_fn fn, void *ctx, int *soft)
@@ -398,7 +378,7 @@ lfs_list_one(struct local_fs *fs, int dfd, const char *name, char *path, size_t 
 	uint8_t flags = 0;
 
 	memcpy(path + plen, name, nl + 1);
-	if (lfs_is_tmpname(fs, name, nl)) {
+	if (duet_tmpname_is(name, nl, fs->suffix)) {
 		duet_logo(DUET_LOG_DEBUG, path, "skipping a temporary file of an unfinished transfer");
 		return 0;
 	}

@@ -74,3 +74,19 @@ duet_path_join(const char *dir, const char *name)
 	memcpy(p + dl + 1, name, nl + 1);
 	return p;
 }
+
+int
+duet_tmpname_is(const char *name, size_t nl, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+	const char *h;
+	if (sl == 0 || nl < sl + 9 || memcmp(name + nl - sl, suffix, sl) != 0)
+		return 0;
+	h = name + nl - sl - 8;
+	if (h[-1] != '.' && !(h - name == 6 && memcmp(name, ".duet-", 6) == 0))
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return 0;
+	return 1;
+}

@@ -179,6 +179,14 @@ void duet_fs_close(struct duet_fs *fs);
  */
 int duet_name_check(const char *name, size_t namelen);
 
+/*
+ * 1 when the name (nl bytes) is one of the temporary names writes use
+ * before their rename (NAME.xxxxxxxx<suffix> or .duet-xxxxxxxx<suffix>, x
+ * lower-case hex; suffix e.g. ".partial"): the leftover of a killed
+ * transfer, which backends do not list, so a sync never carries it on.
+ */
+int duet_tmpname_is(const char *name, size_t nl, const char *suffix);
+
 /* Joins dir and name into a new string ("" dir gives name). NULL on no
  * memory. Caller frees with duet_free. */
 char *duet_path_join(const char *dir, const char *name);

@@ -194,8 +194,6 @@ int sftp_remove_c(struct sftp_conn *c, const char *rel);
  * when offered, else a rename that moves dst aside first); rel names dst
  * in messages. DUET_E_NOTFOUND when src or dst's parent is missing. */
 int sftp_replace_c(struct sftp_conn *c, const char *src, const char *dst, const char *rel);
-/* 1 when name (nl bytes) is one of our temporary names. */
-int sftp_is_tmpname(const struct sftp_fs *fs, const char *name, size_t nl);
 /* Temp name for final (a base name) into out. */
 void sftp_tmpname(const struct sftp_fs *fs, const char *final, char *out, size_t outlen);
 /* ns since the epoch of attributes (0 unknown). */

@@ -140,23 +140,6 @@ sftp_op_stat(struct duet_fs *dfs, const char *path, struct duet_entry *e)
 /* --- list --- */
 
 int
-sftp_is_tmpname(const struct sftp_fs *fs, const char *name, size_t nl)
-{
-	size_t sl = strlen(fs->suffix);
-	const char *h;
-
-	if (sl == 0 || nl < sl + 9 || memcmp(name + nl - sl, fs->suffix, sl) != 0)
-		return 0;
-	h = name + nl - sl - 8;
-	if (h[-1] != '.' && !(h - name == 6 && memcmp(name, ".duet-", 6) == 0))
-		return 0;
-	for (int i = 0; i < 8; i++)
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-int
 sftp_list_entry(struct sftp_listctx *lc, const char *name, size_t nl,
     const LIBSSH2_SFTP_ATTRIBUTES *a)
 {
@@ -167,7 +150,7 @@ sftp_list_entry(struct sftp_listctx *lc, const char *name, size_t nl,
 
 	/* "." and ".." come with every directory (OpenSSH sends them). */
 	if ((nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.') ||
-	    sftp_is_tmpname(fs, name, nl))
+	    duet_tmpname_is(name, nl, fs->suffix))
 		return 0;
 	if (duet_name_check(name, nl) != 0) {
 		duet_logo(DUET_LOG_ERROR, lc->dir, "sftp: %s: a name from the server is refused: %s",
