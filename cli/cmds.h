@@ -28,6 +28,7 @@ int cmd_moveto(struct cli_opts *o);
 int cmd_obscure(struct cli_opts *o);
 int cmd_purge(struct cli_opts *o);
 int cmd_reveal(struct cli_opts *o);
+int cmd_listremotes(struct cli_opts *o);
 int cmd_rmdir(struct cli_opts *o);
 int cmd_rmdirs(struct cli_opts *o);
 int cmd_sha1sum(struct cli_opts *o);

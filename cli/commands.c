@@ -169,6 +169,11 @@ static const struct cli_cmd cmd_tab[] = {
 	    "Reveal an obscured password from the config file.",
 	    "Prints the plain text of a value obscured by duet or rclone. \"-\" reads the\n"
 	    "first line of stdin instead.\n"},
+	{"listremotes", cmd_listremotes, 0, 0, "",
+	    "List the remotes in the config file and the environment.",
+	    "Prints each remote as \"name:\", those of the config file in its order, then\n"
+	    "those defined only by DUET_CONFIG_<NAME>_TYPE (named in lower case).\n"
+	    "--long adds each remote's type; --json prints name, type and source.\n"},
 	/* END more commands */
 	{"version", cmd_version, 0, 0, "", "Print duet's version and its libraries' versions.",
 	    "Print duet's version and the versions of the libraries it was built with.\n"},

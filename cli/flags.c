@@ -133,7 +133,7 @@ static const struct flag flags[] = {
 	{"no-mimetype", 0, F_BOOL, O(no_mimetype), 0, "lsjson", "Don't read the mime type"},
 	{"original", 0, F_BOOL, O(original), 0, "lsjson", "Show the ID of the underlying Object"},
 	{"stat", 0, F_BOOL, O(lsjson_stat), 0, "lsjson", "Just return the info for the pointed to file"},
-	{"json", 0, F_BOOL, O(json), 0, "size", "Format output as JSON"},
+	{"json", 0, F_BOOL, O(json), 0, "size listremotes", "Format output as JSON"},
 	/* check. */
 	{"one-way", 0, F_BOOL, O(one_way), 0, "check", "Check one way only, source files must exist on remote"},
 	{"download", 0, F_BOOL, O(download), 0, "check", "Check by downloading rather than with hash"},
@@ -190,6 +190,7 @@ static const struct flag flags[] = {
 	{"recursive", 'R', F_BOOL, O(recursive), 0, "touch", "Touch every existing file below the path (filters apply)"},
 	{"rmdirs", 0, F_BOOL, O(rmdirs), 0, "delete", "Then remove empty directories, but leave the root"},
 	{"obscure", 0, F_BOOL, O(config_obscure), 0, "config", "Force any passwords to be obscured"},
+	{"long", 0, F_BOOL, O(listremotes_long), 0, "listremotes", "Show the type as well as the name"},
 	{"no-obscure", 0, F_BOOL, O(config_no_obscure), 0, "config", "Force any passwords not to be obscured"},
 };
 

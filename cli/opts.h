@@ -60,7 +60,8 @@ struct cli_opts {
 	const char *hash_kind;           /* --hash TYPE (lsf, lsjson, hashsum) */
 	int hash_flag;                   /* --hash given without a value (lsjson) */
 	int no_modtime, no_mimetype, original, encrypted, lsjson_stat;
-	int json;                        /* size --json */
+	int json;                        /* size, listremotes --json */
+	int listremotes_long;            /* listremotes --long */
 	/* check. */
 	int one_way, download;
 	const char *combined, *missing_on_src, *missing_on_dst, *match, *differ, *error_file;

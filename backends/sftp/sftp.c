@@ -433,17 +433,18 @@ sftp_fs_new(const struct duet_remote *r, const struct duet_fs_opts *o, struct sf
 	*out = fs;
 	if ((rc = sftp_opts_parse(r, &fs->o)) != 0)
 		return rc;
+	/* The name shows the root as "srv:/a/b", without trailing slashes. */
+	while (pl > 1 && r->path[pl - 1] == '/')
+		pl--;
 	name = duet_malloc(strlen(r->name ? r->name : fs->o.host) + pl + 2);
 	if (name == NULL)
 		return duet_err_set(DUET_E_NOMEM, "sftp: out of memory opening %s", r->path);
-	snprintf(name, strlen(r->name ? r->name : fs->o.host) + pl + 2, "%s:%s",
-	    r->name ? r->name : fs->o.host, r->path);
+	snprintf(name, strlen(r->name ? r->name : fs->o.host) + pl + 2, "%s:%.*s",
+	    r->name ? r->name : fs->o.host, (int)pl, r->path);
 	rc = duet_fs_init(&fs->base, &duet_sftp_backend, name, r->path);
 	duet_free(name);
 	if (rc != 0)
 		return rc;
-	while (pl > 1 && r->path[pl - 1] == '/')
-		pl--;
 	fs->dir = duet_strndup(r->path, pl);
 	fs->suffix = duet_strdup(o != NULL && o->partial_suffix ? o->partial_suffix : ".partial");
 	fs->conns = duet_calloc((size_t)fs->o.conns, sizeof(*fs->conns));

@@ -106,11 +106,19 @@ start() {
 	[ -f "$D/clientkey" ] || ssh-keygen -q -t ed25519 -N '' -C duet-test-client -f "$D/clientkey"
 	cp "$D/clientkey.pub" "$D/authorized_keys"
 	chmod 0644 "$D/authorized_keys"
+	# Several test suites may start servers at once: a useradd that lost
+	# the race to another is fine, and chpasswd is retried.
 	if ! id "$TEST_USER" >/dev/null 2>&1; then
-		useradd -M -d /nonexistent -s /bin/sh "$TEST_USER" || die "useradd failed"
+		useradd -M -d /nonexistent -s /bin/sh "$TEST_USER" 2>/dev/null ||
+			id "$TEST_USER" >/dev/null 2>&1 || die "useradd $TEST_USER failed"
 	fi
 	# A password also unlocks the account for key logins (UsePAM no).
-	echo "$TEST_USER:$TEST_PASS" | chpasswd
+	i=0
+	until echo "$TEST_USER:$TEST_PASS" | chpasswd 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || die "chpasswd $TEST_USER failed"
+		sleep 0.2
+	done
 	echo "$TEST_USER" >"$D/user"
 	echo "$TEST_PASS" >"$D/password"
 	hostile >"$D/hostile_sftp.py"

@@ -74,4 +74,18 @@ printf '[x]\nhost = h\n' >notype.conf
 expect_rc "a remote without type" 1 "$D" ls x:data --config notype.conf
 expect_grep "says to add a type" "type" "$T/err"
 
+# listremotes: the file's remotes in order, then environment-only ones
+printf '[zeta]\ntype = sftp\nhost = h\n\n[alpha-1]\ntype = local\n' >lr.conf
+expect_rc "listremotes" 0 "$D" listremotes --config lr.conf
+expect_eq "listremotes prints name: in file order" "$(printf 'zeta:\nalpha-1:')" "$(cat "$T/out")"
+DUET_CONFIG_MY_S3_TYPE=s3 DUET_CONFIG_ZETA_TYPE=local expect_rc "listremotes --long" 0 \
+	"$D" listremotes --long --config lr.conf
+expect_eq "--long: types, env override, env-only remote" \
+	"$(printf 'zeta:    local\nalpha-1: local\nmy_s3:   s3')" "$(cat "$T/out")"
+DUET_CONFIG_ALPHA_1_TYPE=sftp expect_rc "listremotes --json" 0 "$D" listremotes --json --config lr.conf
+expect_grep "--json has name, type, source" '{"name": "alpha-1", "type": "sftp", "source": "file"}' "$T/out"
+expect_no_grep "an env override is not a second remote" '"alpha_1"' "$T/out"
+expect_rc "listremotes without a config file" 0 "$D" listremotes --config "$T/none.conf"
+expect_eq "no remotes, no output" "" "$(cat "$T/out")"
+
 done_testing

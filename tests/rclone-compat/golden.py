@@ -16,6 +16,12 @@ Log text is not compared. A difference listed in deviations.txt (case, item,
 reason) is reported but allowed; the rest of that case still checks.
 
 Usage: golden.py --duet BIN [--data DIR] [--case a,b] [--keep] [-v]
+                 [--remote1 PREFIX] [--remote2 PREFIX] [--config FILE]
+
+--remote1/--remote2 put a remote in front of a root (and of that side's
+backup dir), e.g. "srv:" for an SFTP remote in --config whose server sees
+this machine's files (an sshd on loopback, see sftp.sh): the scenario's
+file operations stay local, duet reaches that side through the remote.
 Also used as the bisync test hook: golden.py hook KIND PATH1 PATH2 DATADIR.
 """
 import argparse
@@ -160,7 +166,8 @@ class Case:
         self.hook = None
         self.staged = {}     # rclone .lst files written into the workdir
         self.snapshots = {}  # copy-listings: golden-style name -> text
-        self.roots = (self.path1, self.path2)
+        self.prefix = (args.remote1 or "", args.remote2 or "")
+        self.roots = self.remote_roots(self.path1, self.path2)
         self.expected = self.golden_outcomes()
 
     # ---- set-up ------------------------------------------------------
@@ -207,10 +214,20 @@ class Case:
         return out
 
     # ---- helpers -----------------------------------------------------
+    def remote_roots(self, r1, r2):
+        return (self.prefix[0] + r1, self.prefix[1] + r2)
+
+    def local_roots(self):
+        return tuple(r[len(p):] for r, p in zip(self.roots, self.prefix))
+
     def session_of(self, r1, r2):
         return canon(r1) + ".." + canon(r2)
 
     def golden_session(self, session):
+        # A remote root's session name differs from the local one's only
+        # by the remote's name: map it back first.
+        session = session.replace(self.session_of(*self.roots),
+                                  self.session_of(*self.local_roots()))
         return session.replace(canon(self.rundir) + "_", "_testdir_")
 
     def log(self, msg):
@@ -218,6 +235,8 @@ class Case:
             print("    " + msg)
 
     def duet(self, argv, env=None):
+        if self.args.config:
+            argv = ["--config", self.args.config] + argv
         return subprocess.run([self.args.duet] + argv, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
 
@@ -399,7 +418,11 @@ class Case:
                 extra += ["--ignore-case-sync", "--fix-case"]
             else:
                 raise RuntimeError("unknown bisync option %s" % o)
-        self.roots = (r1, r2)
+        self.roots = self.remote_roots(r1, r2)
+        for i, k in enumerate(("--backup-dir1", "--backup-dir2")):
+            if k in flags:
+                flags[k] = self.prefix[i] + flags[k]
+        r1, r2 = self.roots
         for p in (self.path1, self.path2):
             for root, dirs, files in os.walk(p):
                 for d in dirs:
@@ -510,6 +533,9 @@ def main():
     ap.add_argument("--case", default="all")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--remote1", help="remote prefix of Path1, e.g. srv:")
+    ap.add_argument("--remote2", help="remote prefix of Path2, e.g. srv:")
+    ap.add_argument("--config", help="duet's config file (defines the remotes)")
     args = ap.parse_args()
     args.duet = os.path.abspath(args.duet)
     if not os.path.isdir(args.data):
