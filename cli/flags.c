@@ -569,6 +569,7 @@ cli_fs_opts(const struct cli_opts *o, struct duet_fs_opts *fo)
 	fo->inplace = o->inplace;
 	fo->partial_suffix = o->partial_suffix;
 	fo->no_fsync = o->local_no_sync;
+	fo->parallel = o->x.transfers > o->x.checkers ? o->x.transfers : o->x.checkers;
 	fo->lookup = cli_remote_lookup;
 	fo->lookup_ctx = (void *)o->config_path;
 }

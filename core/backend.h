@@ -52,6 +52,8 @@ struct duet_fs_opts {
 	int no_fsync;               /* skip fsync before rename (--local-no-sync) */
 	duet_remote_lookup lookup;  /* resolves name:path (config file); NULL: none */
 	void *lookup_ctx;           /* passed to lookup */
+	int parallel;               /* most operations run at once (max of --transfers,
+	                             * --checkers): sizes connection pools; 0 unknown */
 };
 
 struct duet_fs;

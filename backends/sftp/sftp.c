@@ -433,6 +433,10 @@ sftp_fs_new(const struct duet_remote *r, const struct duet_fs_opts *o, struct sf
 	*out = fs;
 	if ((rc = sftp_opts_parse(r, &fs->o)) != 0)
 		return rc;
+	/* Without `connections`, the pool grows to what the command runs at
+	 * once (--transfers, --checkers). */
+	if (duet_remote_get(r, "connections") == NULL && o != NULL && o->parallel > 0)
+		fs->o.conns = o->parallel < SFTP_MAX_CONNS ? o->parallel : SFTP_MAX_CONNS;
 	/* The name shows the root as "srv:/a/b", without trailing slashes. */
 	while (pl > 1 && r->path[pl - 1] == '/')
 		pl--;

@@ -891,6 +891,31 @@ t_one_connection(void **state)
 	duet_fs_close(fs);
 }
 
+/* The pool's size: --transfers/--checkers (o->parallel) unless the
+ * remote says `connections`; capped. */
+static void
+t_pool_size(void **state)
+{
+	static const struct {
+		const char *extra;
+		int parallel, want;
+	} c[] = {
+		{"", 12, 12}, {"connections=2", 12, 2}, {"", 0, SFTP_DEFAULT_CONNS},
+		{"", 1000, SFTP_MAX_CONNS}, {"connections=0", 3, SFTP_MAX_CONNS},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct duet_fs_opts o = {0};
+		struct duet_fs *fs;
+
+		o.parallel = c[i].parallel;
+		fs = must_open(spec(c[i].extra, W("")), &o);
+		assert_int_equal(((struct sftp_fs *)fs)->o.conns, c[i].want);
+		duet_fs_close(fs);
+	}
+}
+
 static void
 t_idle_timeout(void **state)
 {
@@ -1043,6 +1068,7 @@ main(void)
 		T(t_rename_paths),
 		T(t_inplace),
 		T(t_one_connection),
+		T(t_pool_size),
 		T(t_idle_timeout),
 		T(t_sessions_killed),
 		T(t_server_killed_mid_transfer),
