@@ -368,6 +368,18 @@ brun_compare(struct brun *b, struct duet_bisync_opts *o)
 		if (!c->compare_size && !c->compare_modtime)
 			c->compare_size = c->compare_modtime = 1;
 	}
+	/* rclone says nothing and keeps both versions of every conflict. */
+	if ((c->resolve == DUET_RESOLVE_NEWER || c->resolve == DUET_RESOLVE_OLDER) &&
+	    !c->compare_modtime)
+		duet_log(DUET_LOG_NOTICE, "WARNING: --conflict-resolve %s needs modtimes, which are "
+		    "not compared here (--checksum or --compare without modtime): conflicts keep "
+		    "both versions; use --compare size,modtime,checksum to resolve them",
+		    c->resolve == DUET_RESOLVE_NEWER ? "newer" : "older");
+	if ((c->resolve == DUET_RESOLVE_LARGER || c->resolve == DUET_RESOLVE_SMALLER) &&
+	    !c->compare_size)
+		duet_log(DUET_LOG_NOTICE, "WARNING: --conflict-resolve %s needs sizes, which are "
+		    "not compared here (--ignore-size or --compare without size): conflicts keep "
+		    "both versions", c->resolve == DUET_RESOLVE_LARGER ? "larger" : "smaller");
 }
 
 enum duet_bisync_result

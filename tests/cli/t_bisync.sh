@@ -62,6 +62,10 @@ expect_grep "winner logged" "The winner is: Path2" "$T/err"
 expect_eq "winner on Path1" "newer edit" "$(cat p1/r.txt)"
 expect_eq "loser kept" "older edit" "$(cat p2/r.txt.conflict1)"
 rm -f p1/r.txt.conflict1; expect_rc "clean" 0 B
+expect_rc "newer with --checksum" 0 B --conflict-resolve newer --checksum
+expect_grep "warns that newer needs modtimes" "conflict-resolve newer needs modtimes" "$T/err"
+expect_rc "newer with modtimes compared" 0 B --conflict-resolve newer
+expect_no_grep "no warning when modtimes are compared" "needs modtimes" "$T/err"
 
 # --- --conflict-loser delete with --conflict-resolve path1
 mkfile p1/r.txt "p1 edit" "2025-01-01"; mkfile p2/r.txt "p2 edit, longer" "2025-02-01"
