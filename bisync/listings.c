@@ -189,8 +189,9 @@ bl_map(const struct duet_listing *in, int encode, struct duet_listing *out, size
 static int
 bl_pair(struct bl *b, int create)
 {
-	return duet_workdir_pair(b->w, b->fs1->canon ? b->fs1->canon : b->name1,
-	    b->fs2->canon ? b->fs2->canon : b->name2, create, &b->pair);
+	return duet_workdir_pair(b->w,
+	    duet_fs_ident(b->fs1) != NULL ? duet_fs_ident(b->fs1) : b->name1,
+	    duet_fs_ident(b->fs2) != NULL ? duet_fs_ident(b->fs2) : b->name2, create, &b->pair);
 }
 
 /* ---- export ------------------------------------------------------- */

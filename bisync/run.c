@@ -247,18 +247,28 @@ brun_overlap(const char *a, const char *b)
 
 /* --backup-dir1/2: on the same backend as their side, outside its root
  * (rclone's check, a critical error there). */
+/* A root that cannot be opened: a bad spec is the user's to fix (2); a
+ * server down or refusing the login is worth another try (1). */
+static enum duet_bisync_result
+brun_open_failed(int rc)
+{
+	return rc == DUET_E_USAGE || rc == DUET_E_INVAL ? DUET_BISYNC_USAGE : DUET_BISYNC_RETRY;
+}
+
 static enum duet_bisync_result
 brun_open_backups(struct brun *b)
 {
 	const struct duet_bisync_opts *o = b->o;
 	struct duet_fs *side[2] = {b->fs1, b->fs2};
+	int rc;
+
 	for (int i = 0; i < 2; i++) {
 		struct duet_fs *f;
 		if (o->backup_dir[i] == NULL)
 			continue;
-		if (duet_fs_open(o->backup_dir[i], &o->fs, &b->bfs[i]) != 0) {
+		if ((rc = duet_fs_open(o->backup_dir[i], &o->fs, &b->bfs[i])) != 0) {
 			duet_log(DUET_LOG_ERROR, "--backup-dir%d: %s", i + 1, duet_err_msg());
-			return DUET_BISYNC_USAGE;
+			return brun_open_failed(rc);
 		}
 		f = b->bfs[i];
 		if (f->ops != side[i]->ops) {
@@ -278,6 +288,13 @@ brun_open_backups(struct brun *b)
 	return DUET_BISYNC_OK;
 }
 
+/* The root's identity in the workdir (see duet_fs_ident). */
+static const char *
+brun_ident(const struct duet_fs *fs, const char *name)
+{
+	return duet_fs_ident(fs) != NULL ? duet_fs_ident(fs) : name;
+}
+
 static enum duet_bisync_result
 brun_open(struct brun *b)
 {
@@ -286,9 +303,10 @@ brun_open(struct brun *b)
 	char wd[4096];
 	int rc;
 
-	if (duet_fs_open(o->path1, &o->fs, &b->fs1) != 0 || duet_fs_open(o->path2, &o->fs, &b->fs2) != 0) {
+	if ((rc = duet_fs_open(o->path1, &o->fs, &b->fs1)) != 0 ||
+	    (rc = duet_fs_open(o->path2, &o->fs, &b->fs2)) != 0) {
 		duet_log(DUET_LOG_ERROR, "%s", duet_err_msg());
-		return DUET_BISYNC_USAGE;
+		return brun_open_failed(rc);
 	}
 	if (b->fs1->file != NULL || b->fs2->file != NULL) {
 		duet_log(DUET_LOG_ERROR, "paths must be existing directories: %s is a file",
@@ -311,8 +329,8 @@ brun_open(struct brun *b)
 		return DUET_BISYNC_USAGE;
 	}
 	if ((rc = duet_workdir_open(wd, &b->w)) != 0 ||
-	    (rc = duet_workdir_pair(b->w, b->fs1->canon ? b->fs1->canon : b->name1,
-	        b->fs2->canon ? b->fs2->canon : b->name2, 1, &b->pair)) != 0) {
+	    (rc = duet_workdir_pair(b->w, brun_ident(b->fs1, b->name1),
+	        brun_ident(b->fs2, b->name2), 1, &b->pair)) != 0) {
 		duet_log(DUET_LOG_ERROR, "workdir: %s", duet_err_msg());
 		return rc == DUET_E_CORRUPT ? DUET_BISYNC_CRITICAL : DUET_BISYNC_RETRY;
 	}
@@ -333,7 +351,8 @@ brun_final(enum duet_bisync_result r)
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Must run --resync to recover.");
 		break;
 	case DUET_BISYNC_CRITICAL_KEEP:
-		duet_log(DUET_LOG_ERROR, "Bisync aborted. Run again with --recover to finish.");
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. The next run finishes this one (no --resync "
+		    "needed).");
 		break;
 	case DUET_BISYNC_CRITICAL_RESILIENT:
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Error is retryable without --resync due to "

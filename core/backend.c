@@ -24,6 +24,12 @@ duet_fs_init(struct duet_fs *fs, const struct duet_backend *ops, const char *nam
 	return 0;
 }
 
+const char *
+duet_fs_ident(const struct duet_fs *fs)
+{
+	return fs->ident != NULL ? fs->ident : fs->canon;
+}
+
 void
 duet_fs_dispose(struct duet_fs *fs)
 {
@@ -33,7 +39,8 @@ duet_fs_dispose(struct duet_fs *fs)
 	duet_free(fs->root);
 	duet_free(fs->file);
 	duet_free(fs->canon);
-	fs->name = fs->root = fs->file = fs->canon = NULL;
+	duet_free(fs->ident);
+	fs->name = fs->root = fs->file = fs->canon = fs->ident = NULL;
 }
 
 void

@@ -164,6 +164,9 @@ struct duet_fs {
 	int64_t precision; /* mtime precision in ns (1 = exact) */
 	char *canon;       /* canonical identity for overlap checks, e.g.
 	                      "local:/real/path"; owned */
+	char *ident;       /* identity for stored state (bisync pairs) when it
+	                      must not follow all of canon (sftp: not the
+	                      port); NULL: canon. Owned */
 };
 
 /* Fills the common fields; returns DUET_E_NOMEM on failure. */
@@ -171,6 +174,8 @@ int duet_fs_init(struct duet_fs *fs, const struct duet_backend *ops,
     const char *name, const char *root);
 /* Frees the common fields (not fs itself). */
 void duet_fs_dispose(struct duet_fs *fs);
+/* The root's identity for stored state: ident, else canon (maybe NULL). */
+const char *duet_fs_ident(const struct duet_fs *fs);
 /* fs->ops->close(fs); NULL-safe. */
 void duet_fs_close(struct duet_fs *fs);
 

@@ -362,7 +362,9 @@ sftp_place_root(struct sftp_conn *c)
 }
 
 /* fs->canon: "sftp:user@host:port:" + the absolute root (resolved by the
- * server where it exists, else the login directory + the root). */
+ * server where it exists, else the login directory + the root). fs->ident
+ * is the same without the port: a server moved to another port keeps its
+ * bisync pairs. */
 static int
 sftp_canon(struct sftp_conn *c)
 {
@@ -386,8 +388,12 @@ sftp_canon(struct sftp_conn *c)
 	if ((fs->base.canon = duet_malloc(n)) != NULL)
 		snprintf(fs->base.canon, n, "sftp:%s@%s:%d:%s%s%s", fs->o.user, fs->o.host, fs->o.port,
 		    abs, rest[0] != '\0' && strcmp(abs, "/") != 0 ? "/" : "", rest);
+	if ((fs->base.ident = duet_malloc(n)) != NULL)
+		snprintf(fs->base.ident, n, "sftp:%s@%s:%s%s%s", fs->o.user, fs->o.host,
+		    abs, rest[0] != '\0' && strcmp(abs, "/") != 0 ? "/" : "", rest);
 	duet_free(p);
-	return fs->base.canon != NULL ? 0 : duet_err_set(DUET_E_NOMEM, "sftp: out of memory");
+	return fs->base.canon != NULL && fs->base.ident != NULL
+	    ? 0 : duet_err_set(DUET_E_NOMEM, "sftp: out of memory");
 }
 
 /* Everything open needs from the server, on its first connection. */
