@@ -71,6 +71,8 @@ void xrun_equal(struct xrun *xr, const struct xjob *j, int64_t size, int64_t mti
     const struct duet_hashes *h);
 /* Each worker thread's copy buffer (XFER_BUF bytes), set by the pool. */
 #define XFER_BUF (256 * 1024)
+/* Files from this size on are hashed on a second thread while copied. */
+#define XFER_HASH_THREAD_MIN (8 * 1024 * 1024)
 extern _Thread_local char *xfer_tls_buf;
 /* Records an item failure (log, stats, last error). */
 void xrun_fail(struct xrun *xr, const char *path, const char *what, int code);

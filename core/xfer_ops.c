@@ -15,6 +15,7 @@
 #include "copyfd.h"
 #include "error.h"
 #include "hash.h"
+#include "hashpipe.h"
 #include "log.h"
 
 _Thread_local char *xfer_tls_buf;
@@ -133,27 +134,41 @@ static int64_t
 xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *p,
     struct duet_hasher *hs)
 {
-	char *buf = xfer_tls_buf;
-	int64_t n = 0;
-	int rc;
+	char *bufs[2] = {xfer_tls_buf, NULL}, *buf;
+	struct duet_hashpipe *hp = NULL;
+	int64_t n = 0, rc = 0, size = p->size >= 0 ? p->size : rs->size;
 
 	if (hs == NULL && rs->fd >= 0 && ws->fd >= 0 && p->limit < 0)
 		return duet_copy_fd(rs->fd, ws->fd, p->progress);
-	if (buf == NULL)
+	if (bufs[0] == NULL)
 		return duet_err_set(DUET_E_NOMEM, "out of memory");
-	for (;;) {
-		ssize_t r = rs->ops->read(rs, buf, XFER_BUF);
-		if (r <= 0)
-			return r < 0 ? r : n;
-		if (hs != NULL)
+	/* A large file is hashed on a second thread, one chunk behind the
+	 * copy, in two alternating buffers; a small one (or no thread) inline. */
+	if (hs != NULL && size >= XFER_HASH_THREAD_MIN && (bufs[1] = duet_malloc(XFER_BUF)) != NULL &&
+	    duet_hashpipe_start(hs, &hp) != 0)
+		hp = NULL;
+	for (int i = 0;; i ^= hp != NULL) {
+		ssize_t r = rs->ops->read(rs, buf = bufs[i], XFER_BUF);
+		if (r <= 0) {
+			rc = r < 0 ? r : n;
+			break;
+		}
+		if (hp != NULL)
+			duet_hashpipe_feed(hp, buf, (size_t)r);
+		else if (hs != NULL)
 			duet_hasher_update(hs, buf, (size_t)r);
 		if ((rc = ws->ops->write(ws, buf, (size_t)r)) != 0)
-			return rc;
+			break;
 		n += r;
 		if (p->progress != NULL && atomic_fetch_add(p->progress, r) + r > p->limit &&
-		    p->limit >= 0)
-			return duet_err_set(DUET_E_MAXTRANSFER, "max transfer limit reached");
+		    p->limit >= 0) {
+			rc = duet_err_set(DUET_E_MAXTRANSFER, "max transfer limit reached");
+			break;
+		}
 	}
+	duet_hashpipe_finish(hp);
+	duet_free(bufs[1]);
+	return rc;
 }
 
 /* Copies path of `from` to dst of `to` (write stream, commit with mtime).
