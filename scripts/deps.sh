@@ -6,7 +6,7 @@ pkgs=(build-essential cmake pkg-config
       libcurl4-openssl-dev libssh2-1-dev libssl-dev liblmdb-dev libxxhash-dev
       libutf8proc-dev libexpat1-dev libcmocka-dev
       openssh-server openssh-client
-      rclone rsync xxhash python3 time tzdata util-linux bsdutils)
+      rclone rsync xxhash python3 openssl time tzdata util-linux bsdutils)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
