@@ -45,7 +45,7 @@ bn_count(uint32_t no, uint8_t status, const void *data, size_t len, void *ctx)
 }
 
 /* Stored listings: both must be there (the pair is CLEAN), or the pair was
- * interrupted and this run finishes it (with or without --recover): the stored listings still describe
+ * interrupted and --recover finishes it: the stored listings still describe
  * the state before that run (they are only written at its end), so a
  * normal run against them completes what it had begun. Whatever it had
  * already copied is found equal on both sides, not as a conflict; what it
@@ -79,6 +79,12 @@ bn_load(struct bnormal *n)
 		    "listings, likely due to critical error on prior run (run with --resync to make a "
 		    "new baseline)");
 		return DUET_BISYNC_CRITICAL;
+	}
+	if (interrupted && !b->o->recover) {
+		duet_log(DUET_LOG_ERROR, "Bisync critical error: the previous run (run %llu) was "
+		    "interrupted after planning %u actions. Run again with --recover to finish it "
+		    "(no --resync needed)", (unsigned long long)last_run, planned);
+		return DUET_BISYNC_CRITICAL_KEEP;
 	}
 	if (interrupted) {
 		duet_log(DUET_LOG_NOTICE, "Recovering: the previous run (run %llu) was interrupted "
@@ -553,7 +559,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	}
 	if (rc == 0 && del) /* the directories, still in t.s */
 		rc = bn_rmdirs(n, dst, dside, t.s, cnt);
-	/* All done (a failure fails the run, which the next run finishes): both
+	/* All done (a failure fails the run, which --recover finishes): both
 	 * sides now hold the copied version, each under its own spelling;
 	 * deleted files are gone. */
 	for (size_t i = 0; rc == 0 && i < nfiles; i++) {
@@ -653,7 +659,7 @@ brun_normal(struct brun *b)
 	else if (bn_apply(&n) != 0) {
 		duet_log(DUET_LOG_ERROR, "Bisync critical error: %s", duet_err_msg());
 		/* Once the plan is journaled the stored listings still hold: the
-		 * next run finishes the work. */
+		 * next run with --recover finishes the work. */
 		r = b->run != 0 ? DUET_BISYNC_CRITICAL_KEEP : DUET_BISYNC_CRITICAL;
 		goto out;
 	}

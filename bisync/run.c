@@ -351,8 +351,7 @@ brun_final(enum duet_bisync_result r)
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Must run --resync to recover.");
 		break;
 	case DUET_BISYNC_CRITICAL_KEEP:
-		duet_log(DUET_LOG_ERROR, "Bisync aborted. The next run finishes this one (no --resync "
-		    "needed).");
+		duet_log(DUET_LOG_ERROR, "Bisync aborted. Run again with --recover to finish.");
 		break;
 	case DUET_BISYNC_CRITICAL_RESILIENT:
 		duet_log(DUET_LOG_ERROR, "Bisync aborted. Error is retryable without --resync due to "

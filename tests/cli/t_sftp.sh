@@ -366,7 +366,7 @@ kill_server
 wait "$BG"; rc=$?; BG=
 expect_eq "killed server: a temp file showed up on the server first" 0 "$seen"
 check "killed server: bisync exits non-zero (got $rc)" test "$rc" != 0
-expect_grep "killed server: says the next run finishes it" "The next run finishes this one" "$T/kill.out"
+expect_grep "killed server: says what to do" "Run again with --recover" "$T/kill.out"
 check "killed server: no partial file under the final name" test ! -e r1/big.bin
 check "killed server: no temp file on local" test -z "$(find l1 -name '*.partial')"
 expect_eq "killed server: local file intact" "$sum_big" "$(md5sum <l1/big.bin)"
@@ -375,7 +375,9 @@ expect_eq "killed server: nothing lost on the server" "$before" "$(tree_sums r1 
 check "killed server: the server's new file kept" test -e r1/late.txt
 expect_rc "server down: bisync exits 1 (try again)" 1 BS
 restart_srv
-expect_rc "after restart: the next plain run finishes the killed one" 0 BS
+expect_rc "after restart: a run without --recover says how (as rclone)" 7 BS
+expect_grep "after restart: points to --recover, no --resync" "with --recover to finish it (no --resync needed)" "$T/err"
+expect_rc "after restart: the scheduled run (with --recover) finishes it" 0 BS --recover
 expect_grep "after restart: says it recovers" "Recovering: the previous run" "$T/err"
 expect_eq "after restart: big file on the server" "$sum_big" "$(md5sum <r1/big.bin 2>&1)"
 expect_eq "after restart: the server's new file on local" "new on the server before the kill" "$(cat l1/late.txt 2>&1)"
