@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/http/pct.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
@@ -165,44 +166,10 @@ auth_put_headers(struct duet_buf *out, const char *method, const char **std,
 	return rc;
 }
 
-static int
-auth_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* %-decodes s[0..n) onto out; '+' becomes ' ' when plus is set. Returns
- * DUET_E_INVAL without a message for a bad escape. */
-static int
-auth_decode(const char *s, size_t n, int plus, struct duet_buf *out)
-{
-	int rc = 0;
-	/* No reserve(n) first: out may be capped below n yet hold the result. */
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char c = s[i];
-		if (c == '%') {
-			if (n - i < 3 || auth_hex(s[i + 1]) < 0 || auth_hex(s[i + 2]) < 0)
-				return DUET_E_INVAL;
-			c = (char)(auth_hex(s[i + 1]) * 16 + auth_hex(s[i + 2]));
-			i += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		rc = duet_buf_putc(out, c);
-	}
-	return rc;
-}
-
 int
 duet_az_pct_decode(const char *s, size_t n, struct duet_buf *out)
 {
-	return auth_decode(s, n, 0, out);
+	return duet_pct_decode(s, n, 0, out);
 }
 
 static int
@@ -224,14 +191,14 @@ auth_qp_decode(const char *p, size_t seg, struct duet_buf *buf, struct auth_qp *
 	if (eq > seg)
 		eq = seg;
 	q->noff = buf->len;
-	rc = auth_decode(p, eq, 1, buf);
+	rc = duet_pct_decode(p, eq, 1, buf);
 	for (size_t i = q->noff; rc == 0 && i < buf->len; i++)
 		buf->p[i] = auth_lower(buf->p[i]);
 	if (rc == 0)
 		rc = duet_buf_putc(buf, '\0');
 	q->voff = buf->len;
 	if (rc == 0 && eq < seg)
-		rc = auth_decode(p + eq + 1, seg - eq - 1, 1, buf);
+		rc = duet_pct_decode(p + eq + 1, seg - eq - 1, 1, buf);
 	/* Both strings are C strings from here on: %00 would cut them. */
 	if (rc == 0 && (strlen(buf->p + q->noff) != q->voff - q->noff - 1 ||
 	                memchr(buf->p + q->voff, '\0', buf->len - q->voff) != NULL))

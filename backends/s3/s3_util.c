@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backends/http/pct.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -110,39 +111,13 @@ duet_s3_error_set(int http_status, const struct duet_s3_error *e, const char *wh
 	                    e->code[0] != '\0' ? e->code : "no code", http_status, hint);
 }
 
-static int
-ut_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 duet_s3_url_decode(const char *s, size_t n, struct duet_buf *out)
 {
-	int rc = duet_buf_reserve(out, n);
-
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char c = s[i];
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			int hi = i + 2 < n ? ut_hexval(s[i + 1]) : -1;
-			int lo = i + 2 < n ? ut_hexval(s[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
-				return duet_err_set(DUET_E_INVAL, "s3: bad %%-escape in \"%.*s\"",
-				                    n > 40 ? 40 : (int)n, s);
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		out->p[out->len++] = c;
-		out->p[out->len] = '\0';
-	}
+	int rc = duet_pct_decode(s, n, 1, out);
+	if (rc == DUET_E_INVAL)
+		return duet_err_set(DUET_E_INVAL, "s3: bad %%-escape in \"%.*s\"",
+		                    n > 40 ? 40 : (int)n, s);
 	return rc;
 }
 
