@@ -52,6 +52,9 @@ int cli_open(const struct cli_opts *o, const char *spec, struct duet_fs **out);
 /* Installs the log sink for -v/-q/--log-file/--log-level/--use-json-log.
  * Returns an exit code (0 ok). cli_log_close flushes and closes. */
 int cli_log_setup(const struct cli_opts *o);
+/* Applies the process-wide network flags (--bwlimit). Returns 0 or
+ * EXIT_USAGE after printing a one-line error. */
+int cli_net_setup(const struct cli_opts *o);
 void cli_log_close(void);
 
 /* Progress (-P) and periodic stats (--stats): started before a transfer,

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backends/http/bwlimit.h"
 #include "backends/registry.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -154,6 +155,19 @@ cli_log_setup(const struct cli_opts *o)
 	log_json = o->use_json_log;
 	duet_log_set_level((enum duet_log_level)level);
 	duet_log_set_sink(log_sink, NULL);
+	return 0;
+}
+
+int
+cli_net_setup(const struct cli_opts *o)
+{
+	int64_t rate = 0;
+	if (o->bwlimit != NULL && cli_parse_size(o->bwlimit, &rate) != 0) {
+		fprintf(stderr, "Error: --bwlimit \"%s\": want a rate such as 512k, 10M or off "
+		    "(timetables and UP:DOWN pairs are not supported)\n", o->bwlimit);
+		return EXIT_USAGE;
+	}
+	duet_bwlimit_set(duet_bwlimit_global(), rate);
 	return 0;
 }
 

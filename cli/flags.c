@@ -71,6 +71,13 @@ static const struct flag flags[] = {
 	{"inplace", 0, F_BOOL, O(inplace), 0, NULL, "Download directly to destination file instead of atomic download to temp/rename"},
 	{"partial-suffix", 0, F_STR, O(partial_suffix), 0, NULL, "Add partial-suffix to temporary file name when --inplace is not used (default \".partial\")"},
 	{"local-no-sync", 0, F_BOOL, O(local_no_sync), 0, NULL, "Don't fsync files before renaming them into place"},
+	/* Network backends. */
+	{"bwlimit", 0, F_STR, O(bwlimit), 0, NULL, "Bandwidth limit in KiB/s, or use suffix B|K|M|G|T|P (e.g. 10M; off)"},
+	{"ca-cert", 0, F_STR, O(ca_cert), 0, NULL, "CA certificate (PEM file) used to verify servers instead of the system's"},
+	{"no-check-certificate", 0, F_BOOL, O(no_check_certificate), 0, NULL, "Do not verify the server SSL certificate (insecure)"},
+	{"timeout", 0, F_DUR, O(timeout), 0, NULL, "IO idle timeout (default 5m0s)"},
+	{"contimeout", 0, F_DUR, O(contimeout), 0, NULL, "Connect timeout (default 1m0s)"},
+	{"user-agent", 0, F_STR, O(user_agent), 0, NULL, "Set the user-agent to a specified string (default duet/VERSION)"},
 	/* Comparison. */
 	{"checksum", 'c', F_BOOL, X(checksum), 0, NULL, "Check for changes with size & checksum (if available, or fallback to size only)"},
 	{"size-only", 0, F_BOOL, X(size_only), 0, NULL, "Skip based on size only, not modtime or checksum"},
@@ -200,6 +207,8 @@ cli_opts_init(struct cli_opts *o)
 	memset(o, 0, sizeof(*o));
 	duet_xfer_opts_init(&o->x);
 	o->retries = 3;
+	o->timeout = 300 * (int64_t)1000000000;
+	o->contimeout = 60 * (int64_t)1000000000;
 	o->limits.min_size = o->limits.max_size = -1;
 	o->limits.min_age = o->limits.max_age = -1;
 	o->limits.max_depth = -1;
@@ -570,6 +579,12 @@ cli_fs_opts(const struct cli_opts *o, struct duet_fs_opts *fo)
 	fo->partial_suffix = o->partial_suffix;
 	fo->no_fsync = o->local_no_sync;
 	fo->parallel = o->x.transfers > o->x.checkers ? o->x.transfers : o->x.checkers;
+	fo->ca_cert = o->ca_cert;
+	fo->insecure = o->no_check_certificate;
+	fo->user_agent = o->user_agent;
+	fo->low_level_retries = o->x.low_level_retries;
+	fo->connect_timeout_ms = o->contimeout / 1000000;
+	fo->idle_timeout_ms = o->timeout / 1000000;
 	fo->lookup = cli_remote_lookup;
 	fo->lookup_ctx = (void *)o->config_path;
 }

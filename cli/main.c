@@ -44,6 +44,10 @@ main(int argc, char **argv)
 	}
 	if ((ec = cli_log_setup(&o)) != 0)
 		return ec;
+	if ((ec = cli_net_setup(&o)) != 0) {
+		cli_log_close();
+		return ec;
+	}
 	ec = c->run(&o);
 	cli_log_close();
 	return ec;

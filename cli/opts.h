@@ -43,6 +43,12 @@ struct cli_opts {
 	/* Backend options. */
 	int copy_links, links, inplace, local_no_sync;
 	const char *partial_suffix;
+	/* Network backends (S3, Azure Blob). */
+	const char *bwlimit;             /* --bwlimit RATE (cli_net_setup parses it) */
+	const char *ca_cert;             /* --ca-cert FILE */
+	const char *user_agent;          /* --user-agent */
+	int no_check_certificate;        /* --no-check-certificate */
+	int64_t timeout, contimeout;     /* --timeout, --contimeout (ns) */
 	/* Transfer options (engine). */
 	struct duet_xfer_opts x;
 	const char *backup_dir, *compare_dest, *copy_dest, *suffix;

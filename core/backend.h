@@ -54,6 +54,13 @@ struct duet_fs_opts {
 	void *lookup_ctx;           /* passed to lookup */
 	int parallel;               /* most operations run at once (max of --transfers,
 	                             * --checkers): sizes connection pools; 0 unknown */
+	/* Network backends (S3, Azure Blob); zero values mean the defaults. */
+	const char *ca_cert;        /* --ca-cert: PEM file of trusted CAs; NULL: system */
+	int insecure;               /* --no-check-certificate */
+	const char *user_agent;     /* --user-agent; NULL: "duet/VERSION" */
+	int low_level_retries;      /* --low-level-retries; 0: default (10) */
+	long connect_timeout_ms;    /* --contimeout; 0: default */
+	long idle_timeout_ms;       /* --timeout; 0: default */
 };
 
 struct duet_fs;
@@ -94,6 +101,13 @@ struct duet_wstream_ops {
 	 * Returns 0 once queued (done() will follow) or a code (then done()
 	 * will not be called). Frees the stream either way. */
 	int (*commit_later)(struct duet_wstream *s, int64_t mtime, void *tag);
+	/* Optional: called before the first write() when the caller knows the
+	 * mtime (ns) the commit will set and digests of the data to come
+	 * (h may be NULL or have no bits). Object stores send metadata with
+	 * the start of an upload (S3 multipart, a streamed PUT) and use this;
+	 * commit's mtime still wins. Returns 0 or a code (the stream then only
+	 * aborts). */
+	int (*hint)(struct duet_wstream *s, int64_t mtime, const struct duet_hashes *h);
 };
 
 /* Called by flush() once per queued commit: code 0 when the data is now
@@ -148,6 +162,12 @@ struct duet_backend {
 	 * code) for each. Thread-safe; concurrent commit_later calls go to the
 	 * next flush. */
 	int (*flush)(struct duet_fs *fs, duet_flush_fn done, void *ctx);
+	/* Optional: removes the n files paths[] in as few requests as the
+	 * server allows (S3 DeleteObjects, 1000 a request). codes[i] gets each
+	 * file's outcome: 0 (also when it did not exist) or a code. Returns 0
+	 * when every request went through (look at codes), else the code of
+	 * the first that failed (codes of paths it covered are set to it). */
+	int (*remove_batch)(struct duet_fs *fs, const char *const *paths, size_t n, int *codes);
 	/* The digest of kind k for path, from the server or by reading. */
 	int (*hash)(struct duet_fs *fs, const char *path, enum duet_hash_kind k,
 	    struct duet_hashes *out);

@@ -189,6 +189,8 @@ xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char
 		goto out;
 	if ((rc = to->ops->open_write(to, dst, p->size >= 0 ? p->size : rs->size, &ws)) != 0)
 		goto out;
+	if (ws->ops->hint != NULL && (rc = ws->ops->hint(ws, mtime, p->expect)) != 0)
+		goto out;
 	if (p->hash_mask && (rc = duet_hasher_new(p->hash_mask, &hs)) != 0)
 		goto out;
 	n = xfer_pump(rs, ws, p, hs);

@@ -156,7 +156,7 @@ static struct duet_fs *
 fs_open_at(const char *path, enum duet_links links, int inplace, const char *suffix)
 {
 	struct duet_remote r = {0};
-	struct duet_fs_opts o = {links, inplace, suffix, 1, NULL, NULL, 0};
+	struct duet_fs_opts o = {.links = links, .inplace = inplace, .partial_suffix = suffix, .no_fsync = 1};
 	struct duet_fs *fs = NULL;
 	r.path = (char *)path;
 	assert_int_equal(duet_local_backend.open(&r, &o, &fs), 0);
@@ -987,7 +987,7 @@ alloc_pass(void)
 {
 	struct duet_fs *fs = NULL;
 	struct duet_remote r = {0};
-	struct duet_fs_opts o = {DUET_LINKS_STORE, 0, NULL, 1, NULL, NULL, 0};
+	struct duet_fs_opts o = {.links = DUET_LINKS_STORE, .no_fsync = 1};
 	struct duet_hashes h;
 	struct ents es;
 	char buf[16];

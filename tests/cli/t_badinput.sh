@@ -31,6 +31,10 @@ expect_rc "unknown backend type" 2 "$D" copy src :nosuchtype:path
 expect_rc "unknown flag" 2 "$D" copy src dst --no-such-flag
 expect_rc "bad size value" 2 "$D" copy src dst --max-transfer 12Q
 expect_rc "wrong arg count" 2 "$D" sync src
+expect_rc "bad --bwlimit" 2 "$D" copy src dst --bwlimit 10Q
+expect_grep "--bwlimit error names the value and the form" 'bwlimit "10Q": want a rate such as' "$T/err"
+expect_rc "--bwlimit timetable refused" 2 "$D" copy src dst --bwlimit "08:00,512k"
+check "no copy after a bad --bwlimit" test ! -e dst/a
 
 # --- a filter file with a bad pattern names file and line
 printf '+ *.txt\n# comment\n- [unclosed\n' >bad.rules

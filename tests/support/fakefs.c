@@ -642,7 +642,11 @@ fake_abort(struct duet_wstream *s)
 		fake_wfree((struct fake_wstream *)s);
 }
 
-static const struct duet_wstream_ops fake_wops = {fake_write, fake_commit, fake_abort, NULL};
+static const struct duet_wstream_ops fake_wops = {
+	.write = fake_write,
+	.commit = fake_commit,
+	.abort = fake_abort,
+};
 
 static int
 fake_open_write(struct duet_fs *fs, const char *path, int64_t size,
