@@ -127,6 +127,7 @@ xpool_run(struct xrun *xr, const struct xjobs *jobs, int n)
 		xpool_thread(&p);
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	xrun_del_flush(xr);
 }
 
 /* ---- the plan ---- */
@@ -294,7 +295,8 @@ xrun_init(struct xrun *xr, struct duet_fs *src, struct duet_fs *dst,
 	atomic_init(&xr->stop, 0);
 	duet_arena_init(&xr->arena);
 	atomic_init(&xr->pending, 0);
-	if (pthread_mutex_init(&xr->mu, NULL) != 0 || pthread_mutex_init(&xr->flush_mu, NULL) != 0)
+	if (pthread_mutex_init(&xr->mu, NULL) != 0 || pthread_mutex_init(&xr->flush_mu, NULL) != 0 ||
+	    pthread_mutex_init(&xr->del_mu, NULL) != 0)
 		return duet_err_set(DUET_E_NOMEM, "cannot create a mutex");
 	return 0;
 }
@@ -306,6 +308,8 @@ xrun_dispose(struct xrun *xr)
 	duet_arena_dispose(&xr->arena);
 	pthread_mutex_destroy(&xr->mu);
 	pthread_mutex_destroy(&xr->flush_mu);
+	pthread_mutex_destroy(&xr->del_mu);
+	duet_free(xr->del);
 }
 
 /* Deletes are allowed only after an error-free run so far. */

@@ -52,7 +52,19 @@ struct xrun {
 	atomic_int pending;    /* copies queued for the destination's flush */
 	int last_err;          /* code of the last item error */
 	char last_msg[512];
+	pthread_mutex_t del_mu; /* guards del, ndel, del_fs */
+	struct xdel *del;      /* removes waiting for del_fs's remove_batch */
+	size_t ndel;
+	struct duet_fs *del_fs;
 };
+
+/* A remove held for a batch: paths are borrowed from the run's entries. */
+struct xdel {
+	const char *path;
+	int src; /* the source's file (move mode) */
+};
+/* Removes sent in one remove_batch (S3 DeleteObjects takes 1000). */
+#define XFER_DEL_BATCH 1000
 
 int xjobs_push(struct xjobs *j, const struct xjob *job);
 void xjobs_dispose(struct xjobs *j);
@@ -62,6 +74,8 @@ const char *xjob_path(const struct xjob *j);
 void xrun_copy(struct xrun *xr, const struct xjob *j);
 void xrun_delete(struct xrun *xr, const struct xjob *j);
 void xrun_check(struct xrun *xr, const struct xjob *j);
+/* Sends the removes still held for a batch and reports them. */
+void xrun_del_flush(struct xrun *xr);
 /* Group commit: makes the queued copies durable and reports them. */
 void xrun_flush(struct xrun *xr);
 /* Copies queued before a flush (one syncfs per batch on local disks). */

@@ -499,6 +499,101 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 	xrun_copied(xr, j, dst_path, &h, rc);
 }
 
+/* The end of a remove: counted, logged and reported, or failed. */
+static void
+xrun_removed(struct xrun *xr, const char *path, int src, int rc)
+{
+	if (rc != 0) {
+		xrun_fail(xr, path, "Couldn't delete", rc);
+		return;
+	}
+	atomic_fetch_add(&xr->st->deletes, 1);
+	duet_logo(DUET_LOG_INFO, path, "Deleted");
+	xrun_report(xr, src ? DUET_OP_MOVE_SRC : DUET_OP_DELETE, path, 0, -1, 0, NULL);
+}
+
+/* Sends n held removes of fs in one remove_batch. A path the batch could
+ * not remove is tried once more alone, for its own message. */
+static void
+xrun_del_send(struct xrun *xr, struct duet_fs *fs, const struct xdel *v, size_t n)
+{
+	const char **paths = duet_calloc(n, sizeof(*paths));
+	int *codes = duet_calloc(n, sizeof(*codes));
+	size_t i;
+
+	if (paths == NULL || codes == NULL) {
+		for (i = 0; i < n; i++)
+			xrun_removed(xr, v[i].path, v[i].src, fs->ops->remove(fs, v[i].path));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		paths[i] = v[i].path;
+	/* A batch that failed as a whole (server gone, refused) fails each
+	 * path with its message; one that went through but refused a path
+	 * gets that path tried alone. */
+	if (fs->ops->remove_batch(fs, paths, n, codes) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", duet_err_msg());
+		for (i = 0; i < n; i++) {
+			duet_err_set(codes[i] != 0 ? codes[i] : DUET_E_IO, "%s", msg);
+			xrun_removed(xr, v[i].path, v[i].src, codes[i] != 0 ? codes[i] : DUET_E_IO);
+		}
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		xrun_removed(xr, v[i].path, v[i].src,
+		    codes[i] != 0 ? fs->ops->remove(fs, v[i].path) : 0);
+out:
+	duet_free(paths);
+	duet_free(codes);
+}
+
+/* Takes what is held (under del_mu) and sends it. */
+static void
+xrun_del_take(struct xrun *xr)
+{
+	struct xdel *v = xr->del;
+	size_t n = xr->ndel;
+	struct duet_fs *fs = xr->del_fs;
+
+	xr->del = NULL;
+	xr->ndel = 0;
+	xr->del_fs = NULL;
+	pthread_mutex_unlock(&xr->del_mu);
+	if (n > 0)
+		xrun_del_send(xr, fs, v, n);
+	duet_free(v);
+	pthread_mutex_lock(&xr->del_mu);
+}
+
+void
+xrun_del_flush(struct xrun *xr)
+{
+	pthread_mutex_lock(&xr->del_mu);
+	xrun_del_take(xr);
+	pthread_mutex_unlock(&xr->del_mu);
+}
+
+/* Holds a remove for fs's remove_batch; a full batch is sent at once. */
+static void
+xrun_del_hold(struct xrun *xr, struct duet_fs *fs, const char *path, int src)
+{
+	pthread_mutex_lock(&xr->del_mu);
+	if (xr->del_fs != NULL && xr->del_fs != fs)
+		xrun_del_take(xr);
+	if (xr->del == NULL && (xr->del = duet_calloc(XFER_DEL_BATCH, sizeof(*xr->del))) == NULL) {
+		pthread_mutex_unlock(&xr->del_mu);
+		xrun_removed(xr, path, src, fs->ops->remove(fs, path));
+		return;
+	}
+	xr->del_fs = fs;
+	xr->del[xr->ndel].path = path;
+	xr->del[xr->ndel].src = src;
+	if (++xr->ndel == XFER_DEL_BATCH)
+		xrun_del_take(xr);
+	pthread_mutex_unlock(&xr->del_mu);
+}
+
 /* Deletes the destination file of j (or, for XJ_MOVE_SRC, the source). */
 void
 xrun_delete(struct xrun *xr, const struct xjob *j)
@@ -537,17 +632,15 @@ xrun_delete(struct xrun *xr, const struct xjob *j)
 			return;
 		}
 	}
-	if (!src && xr->o->backup_fs != NULL)
+	if (!src && xr->o->backup_fs != NULL) {
 		rc = xfer_backup(xr, path);
-	else
-		rc = fs->ops->remove(fs, path);
-	if (rc != 0) {
-		xrun_fail(xr, path, "Couldn't delete", rc);
+	} else if (fs->ops->remove_batch != NULL) {
+		xrun_del_hold(xr, fs, path, src);
 		return;
+	} else {
+		rc = fs->ops->remove(fs, path);
 	}
-	atomic_fetch_add(&xr->st->deletes, 1);
-	duet_logo(DUET_LOG_INFO, path, "Deleted");
-	xrun_report(xr, src ? DUET_OP_MOVE_SRC : DUET_OP_DELETE, path, 0, -1, 0, NULL);
+	xrun_removed(xr, path, src, rc);
 }
 
 void

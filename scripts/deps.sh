@@ -20,3 +20,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
+
+# The S3 and Azure test servers (s3rver, Azurite), pinned in
+# tests/servers/package-lock.json: Node from Debian when the machine has
+# none, then `npm ci` once (tests/servers/common.sh does the same on
+# demand, under a lock, for a suite run on its own).
+servers=$(cd "$(dirname "$0")/../tests/servers" && pwd)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps.sh: node and npm are missing; run as root (or install nodejs npm)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends nodejs npm </dev/null ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs npm </dev/null; }
+fi
+if [ ! -f "$servers/node_modules/azurite/package.json" ] ||
+	[ ! -f "$servers/node_modules/@20minutes/s3rver/package.json" ]; then
+	(cd "$servers" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+fi

@@ -22,6 +22,13 @@ Usage: golden.py --duet BIN [--data DIR] [--case a,b] [--keep] [-v]
 backup dir), e.g. "srv:" for an SFTP remote in --config whose server sees
 this machine's files (an sshd on loopback, see sftp.sh): the scenario's
 file operations stay local, duet reaches that side through the remote.
+--mirror TOOL is for remotes that do not see this machine's files (S3,
+Azure Blob): the scenario's file operations act on the local roots, which
+then shadow the remote ones. Before each bisync step every remote root is
+made equal to its shadow (TOOL sync shadow remote), and after it the
+shadow to the remote (TOOL sync remote shadow), so the next operations
+see what bisync did. TOOL is "rclone" (an independent implementation,
+reading the same --config) or a duet binary.
 Also used as the bisync test hook: golden.py hook KIND PATH1 PATH2 DATADIR.
 """
 import argparse
@@ -436,7 +443,9 @@ class Case:
             env["DUET_TEST_HOOK_BEFORE_SYNC"] = "%s %s hook %s '%s' '%s' '%s'" % (
                 sys.executable, os.path.abspath(__file__), self.hook, self.path1, self.path2,
                 self.datadir)
+        self.mirror(push=True)
         r = self.duet(argv, env)
+        self.mirror(push=False)
         out = r.stdout.decode("utf-8", errors="replace")
         if self.args.verbose:
             for line in out.rstrip("\n").split("\n"):
@@ -452,6 +461,27 @@ class Case:
                 self.notes.append("deviation: %s (%s)" % (msg, reason))
             else:
                 self.fail(msg + "\n" + "\n".join("      | " + l for l in out.split("\n")[-15:]))
+
+    def mirror(self, push):
+        """--mirror: remote roots follow their local shadows (push) or the
+        shadows follow the remote roots (pull)."""
+        if not self.args.mirror:
+            return
+        for prefix, local in zip(self.prefix, (self.path1, self.path2)):
+            if not prefix:
+                continue
+            src, dst = (local, prefix + local) if push else (prefix + local, local)
+            argv = [self.args.mirror, "sync", src, dst, "--create-empty-src-dirs"]
+            if self.args.config:
+                argv += ["--config", self.args.config]
+            # rclone 1.60's S3 client fails on AWS_CA_BUNDLE with a custom
+            # transport ("LoadCustomCABundleError"): leave it out.
+            env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env=env)
+            if r.returncode != 0:
+                raise RuntimeError("mirror %s -> %s failed (exit %d): %s" % (
+                    src, dst, r.returncode, r.stdout.decode(errors="replace")[-2000:]))
 
     # ---- the comparison ------------------------------------------------
     def compare(self):
@@ -536,6 +566,7 @@ def main():
     ap.add_argument("--remote1", help="remote prefix of Path1, e.g. srv:")
     ap.add_argument("--remote2", help="remote prefix of Path2, e.g. srv:")
     ap.add_argument("--config", help="duet's config file (defines the remotes)")
+    ap.add_argument("--mirror", help="rclone or a duet binary: remote roots shadowed locally")
     args = ap.parse_args()
     args.duet = os.path.abspath(args.duet)
     if not os.path.isdir(args.data):

@@ -40,6 +40,8 @@ struct fakefs {
 	long calls[DUET_FAKEFS_OP_COUNT];    /* calls per op */
 	long fail_at[DUET_FAKEFS_OP_COUNT];  /* calls[op] value that fails; 0 none */
 	int fail_code[DUET_FAKEFS_OP_COUNT]; /* code of that failure */
+	size_t batch;                        /* remove_batch's limit; 0 off */
+	size_t batch_seen;                   /* most paths of one call */
 };
 
 struct fake_rstream {
@@ -62,7 +64,7 @@ struct fake_wstream {
 static const char *const fake_op_names[DUET_FAKEFS_OP_COUNT] = {
 	"list", "stat", "open_read", "read", "open_write", "write", "commit",
 	"mkdir", "rmdir", "remove", "move", "copy", "set_mtime", "hash",
-	"move_from", "any",
+	"move_from", "remove_batch", "any",
 };
 
 static void fake_close(struct duet_fs *fs);
@@ -777,6 +779,42 @@ fake_remove(struct duet_fs *fs, const char *path)
 	}
 	pthread_mutex_unlock(&ff->mu);
 	return rc;
+}
+
+static int
+fake_remove_batch(struct duet_fs *fs, const char *const *paths, size_t n, int *codes)
+{
+	struct fakefs *ff = fake_of(fs);
+	int rc;
+
+	pthread_mutex_lock(&ff->mu);
+	rc = fake_enter(ff, DUET_FAKEFS_REMOVE_BATCH, "");
+	if (rc == 0 && n > ff->batch)
+		rc = duet_err_set(DUET_E_INVAL, "%s: remove_batch of %zu paths: more than %zu",
+		    ff->fs.name, n, ff->batch);
+	if (n > ff->batch_seen)
+		ff->batch_seen = n;
+	pthread_mutex_unlock(&ff->mu);
+	for (size_t i = 0; i < n; i++) {
+		codes[i] = rc != 0 ? rc : fake_remove(fs, paths[i]);
+		if (codes[i] == DUET_E_NOTFOUND)
+			codes[i] = 0;
+	}
+	return rc;
+}
+
+void
+duet_fakefs_set_batch(struct duet_fs *fs, size_t max)
+{
+	struct fakefs *ff = fake_of(fs);
+	ff->batch = max;
+	ff->ops.remove_batch = max > 0 ? fake_remove_batch : NULL;
+}
+
+size_t
+duet_fakefs_batch_max(struct duet_fs *fs)
+{
+	return fake_of(fs)->batch_seen;
 }
 
 /* Checks a move/copy from file src to dst (lock held): *s gets the source

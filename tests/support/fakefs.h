@@ -32,6 +32,7 @@ enum duet_fakefs_op {
 	DUET_FAKEFS_SET_MTIME,
 	DUET_FAKEFS_HASH,
 	DUET_FAKEFS_MOVE_FROM,
+	DUET_FAKEFS_REMOVE_BATCH, /* each remove_batch() call (see set_batch) */
 	DUET_FAKEFS_ANY,        /* every call of any operation above */
 	DUET_FAKEFS_OP_COUNT,
 };
@@ -87,6 +88,17 @@ void duet_fakefs_set_caps(struct duet_fs *fs, unsigned caps);
 void duet_fakefs_set_precision(struct duet_fs *fs, int64_t ns);
 void duet_fakefs_set_hashes(struct duet_fs *fs, unsigned mask);
 void duet_fakefs_set_now(struct duet_fs *fs, int64_t ns);
+/*
+ * set_batch: with max > 0 the fs offers remove_batch, as S3's
+ * DeleteObjects: each path goes through remove (counted, and injected
+ * failures of DUET_FAKEFS_REMOVE land on single paths, reported in
+ * codes[]), a missing file is success, and a call with more than max
+ * paths fails whole with DUET_E_INVAL. An injected failure of
+ * DUET_FAKEFS_REMOVE_BATCH fails the whole call. 0 removes the op.
+ * duet_fakefs_batch_max() tells the most paths one call got.
+ */
+void duet_fakefs_set_batch(struct duet_fs *fs, size_t max);
+size_t duet_fakefs_batch_max(struct duet_fs *fs);
 
 /*
  * Stores a file directly (no write stream, not counted, never injected to

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -195,6 +196,62 @@ test_max_delete(void **state)
 	assert_int_equal(atomic_load(&f->st.deletes), 2);
 }
 
+/* A destination with remove_batch (S3's DeleteObjects) gets its deletes
+ * in batches of at most 1000; max-delete, dry-run and the per-path
+ * outcome stay as with single removes. */
+static void
+test_batched_deletes(void **state)
+{
+	struct fx *f = *state;
+	char name[32];
+
+	duet_fakefs_set_batch(f->dst, 1000);
+	put(f->src, "keep", "k", S);
+	put(f->dst, "keep", "k", S);
+	for (int i = 0; i < 2500; i++) {
+		snprintf(name, sizeof(name), "d%d/x%04d", i % 7, i);
+		put(f->dst, name, "x", S);
+	}
+	f->o.checkers = 4;
+	f->o.dry_run = 1;
+	assert_int_equal(run(f, DUET_XFER_SYNC), 0);
+	assert_int_equal(duet_fakefs_calls(f->dst, DUET_FAKEFS_REMOVE_BATCH), 0);
+	assert_true(content_is(f->dst, "d0/x0000", "x"));
+	f->o.dry_run = 0;
+	/* The 7th single remove inside a batch fails once: tried again alone. */
+	duet_fakefs_fail(f->dst, DUET_FAKEFS_REMOVE, 7, DUET_E_TEMP);
+	assert_int_equal(run(f, DUET_XFER_SYNC), 0);
+	assert_int_equal(atomic_load(&f->st.deletes), 2500);
+	assert_int_equal(f->items[DUET_OP_DELETE], 2500);
+	assert_int_equal(duet_fakefs_calls(f->dst, DUET_FAKEFS_REMOVE_BATCH), 3);
+	assert_int_equal(duet_fakefs_batch_max(f->dst), 1000);
+	assert_int_equal(duet_fakefs_calls(f->dst, DUET_FAKEFS_REMOVE), 2501);
+	assert_false(content_is(f->dst, "d6/x2499", "x"));
+	assert_true(content_is(f->dst, "keep", "k"));
+}
+
+/* A batch that fails whole fails each of its paths, nothing is lost. */
+static void
+test_batched_deletes_fail(void **state)
+{
+	struct fx *f = *state;
+
+	duet_fakefs_set_batch(f->dst, 1000);
+	put(f->dst, "a", "1", S);
+	put(f->dst, "b", "2", S);
+	put(f->src, "c", "3", S);
+	duet_fakefs_fail(f->dst, DUET_FAKEFS_REMOVE_BATCH, 1, DUET_E_NET);
+	assert_int_equal(run(f, DUET_XFER_SYNC), DUET_E_NET);
+	assert_int_equal(atomic_load(&f->st.errors), 2);
+	assert_true(content_is(f->dst, "a", "1"));
+	assert_true(content_is(f->dst, "b", "2"));
+	/* --max-delete still counts each path. */
+	f->o.max_delete = 1;
+	f->o.checkers = 1;
+	assert_int_not_equal(run(f, DUET_XFER_SYNC), 0);
+	assert_int_equal(atomic_load(&f->st.deletes), 1);
+}
+
 static void
 test_backup_and_move(void **state)
 {
@@ -320,6 +377,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_listing_error_withholds_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_level_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batched_deletes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batched_deletes_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_listed_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_and_delete_lists, setup, teardown),
