@@ -184,6 +184,9 @@ struct duet_fs {
 	int64_t precision; /* mtime precision in ns (1 = exact) */
 	char *canon;       /* canonical identity for overlap checks, e.g.
 	                      "local:/real/path"; owned */
+	int64_t md5_first; /* writes of at least this many bytes want hint() to
+	                      carry the MD5 (S3 keeps it as metadata of a
+	                      multipart upload); 0: never */
 	char *ident;       /* identity for stored state (bisync pairs) when it
 	                      must not follow all of canon (sftp: not the
 	                      port); NULL: canon. Owned */

@@ -171,6 +171,28 @@ xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *
 	return rc;
 }
 
+/* Tells ws the mtime and the digests known before the first byte. A
+ * destination that wants the MD5 of a large write up front (md5_first)
+ * gets it from the source when the listing had none, as rclone does: a
+ * local file is read twice then. */
+static int
+xfer_hint(struct duet_fs *from, const char *path, struct duet_fs *to, struct duet_wstream *ws,
+    int64_t mtime, const struct xpipe *p)
+{
+	const unsigned md5 = DUET_HASH_BIT(DUET_HASH_MD5);
+	struct duet_hashes h;
+
+	if (to->md5_first > 0 && p->size >= to->md5_first && (from->hashes & md5) &&
+	    (p->expect == NULL || !(p->expect->mask & md5))) {
+		memset(&h, 0, sizeof(h));
+		if (p->expect != NULL)
+			h = *p->expect;
+		if (from->ops->hash(from, path, DUET_HASH_MD5, &h) == 0)
+			return ws->ops->hint(ws, mtime, &h);
+	}
+	return ws->ops->hint(ws, mtime, p->expect);
+}
+
 /* Copies path of `from` to dst of `to` (write stream, commit with mtime).
  * With p->hash_mask, *h receives the digests of the bytes; bytes that do
  * not match p->expect never become visible (checked before the commit).
@@ -189,7 +211,7 @@ xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char
 		goto out;
 	if ((rc = to->ops->open_write(to, dst, p->size >= 0 ? p->size : rs->size, &ws)) != 0)
 		goto out;
-	if (ws->ops->hint != NULL && (rc = ws->ops->hint(ws, mtime, p->expect)) != 0)
+	if (ws->ops->hint != NULL && (rc = xfer_hint(from, path, to, ws, mtime, p)) != 0)
 		goto out;
 	if (p->hash_mask && (rc = duet_hasher_new(p->hash_mask, &hs)) != 0)
 		goto out;

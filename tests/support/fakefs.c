@@ -42,6 +42,8 @@ struct fakefs {
 	int fail_code[DUET_FAKEFS_OP_COUNT]; /* code of that failure */
 	size_t batch;                        /* remove_batch's limit; 0 off */
 	size_t batch_seen;                   /* most paths of one call */
+	int64_t hint_mtime;                  /* the last write stream's hint */
+	struct duet_hashes hint;
 };
 
 struct fake_rstream {
@@ -644,10 +646,25 @@ fake_abort(struct duet_wstream *s)
 		fake_wfree((struct fake_wstream *)s);
 }
 
+/* Records what the caller announced (duet_fakefs_last_hint). */
+static int
+fake_hint(struct duet_wstream *s, int64_t mtime, const struct duet_hashes *h)
+{
+	struct fakefs *ff = ((struct fake_wstream *)s)->ff;
+	pthread_mutex_lock(&ff->mu);
+	ff->hint_mtime = mtime;
+	memset(&ff->hint, 0, sizeof(ff->hint));
+	if (h != NULL)
+		ff->hint = *h;
+	pthread_mutex_unlock(&ff->mu);
+	return 0;
+}
+
 static const struct duet_wstream_ops fake_wops = {
 	.write = fake_write,
 	.commit = fake_commit,
 	.abort = fake_abort,
+	.hint = fake_hint,
 };
 
 static int
@@ -809,6 +826,19 @@ duet_fakefs_set_batch(struct duet_fs *fs, size_t max)
 	struct fakefs *ff = fake_of(fs);
 	ff->batch = max;
 	ff->ops.remove_batch = max > 0 ? fake_remove_batch : NULL;
+}
+
+int64_t
+duet_fakefs_last_hint(struct duet_fs *fs, struct duet_hashes *h)
+{
+	struct fakefs *ff = fake_of(fs);
+	int64_t t;
+	pthread_mutex_lock(&ff->mu);
+	t = ff->hint_mtime;
+	if (h != NULL)
+		*h = ff->hint;
+	pthread_mutex_unlock(&ff->mu);
+	return t;
 }
 
 size_t

@@ -99,6 +99,9 @@ void duet_fakefs_set_now(struct duet_fs *fs, int64_t ns);
  */
 void duet_fakefs_set_batch(struct duet_fs *fs, size_t max);
 size_t duet_fakefs_batch_max(struct duet_fs *fs);
+/* Write streams take hint(); this gives the mtime the last one was told
+ * (0 when none) and its digests into *h (may be NULL). */
+int64_t duet_fakefs_last_hint(struct duet_fs *fs, struct duet_hashes *h);
 
 /*
  * Stores a file directly (no write stream, not counted, never injected to

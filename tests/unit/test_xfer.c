@@ -252,6 +252,33 @@ test_batched_deletes_fail(void **state)
 	assert_int_equal(atomic_load(&f->st.deletes), 1);
 }
 
+/* Write streams are told the mtime before the first byte, and a
+ * destination that wants the MD5 of large writes up front (S3 multipart)
+ * gets it from the source. */
+static void
+test_hint_md5_first(void **state)
+{
+	struct fx *f = *state;
+	struct duet_hashes want, got;
+	struct duet_hasher *h;
+
+	f->dst->md5_first = 8;
+	put(f->src, "big", "0123456789", 10 * S);
+	assert_int_equal(run(f, DUET_XFER_COPY), 0);
+	assert_int_equal(duet_fakefs_last_hint(f->dst, &got), 10 * S);
+	assert_int_equal(duet_hasher_new(DUET_HASH_BIT(DUET_HASH_MD5), &h), 0);
+	duet_hasher_update(h, "0123456789", 10);
+	duet_hasher_final(h, &want);
+	duet_hasher_free(h);
+	assert_true(got.mask & DUET_HASH_BIT(DUET_HASH_MD5));
+	assert_true(duet_hash_equal(&want, &got, DUET_HASH_MD5));
+	/* Below the size: the mtime only, no extra read of the source. */
+	put(f->src, "small", "0123", 20 * S);
+	assert_int_equal(run(f, DUET_XFER_COPY), 0);
+	assert_int_equal(duet_fakefs_last_hint(f->dst, &got), 20 * S);
+	assert_false(got.mask & DUET_HASH_BIT(DUET_HASH_MD5));
+}
+
 static void
 test_backup_and_move(void **state)
 {
@@ -379,6 +406,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_deletes_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hint_md5_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_listed_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_copy_and_delete_lists, setup, teardown),
