@@ -1,19 +1,18 @@
 /*
- * az_xml.c: streaming expat parsers for List Blobs and error documents.
- * Each open element is one entry of a small stack of known ids (unknown
- * elements, and everything below them, are skipped); text is collected
- * only for the leaves we keep, under a cap. Expat allocates through
- * core/alloc.h, so allocation-failure tests reach it too.
+ * az_xml.c: streaming parsers for List Blobs and error documents, on the
+ * shared expat plumbing of backends/http/xml.h: an element is known by
+ * its id under its parent (unknown ones are skipped with all below them),
+ * and the text of the leaves we keep arrives when they close. Also the
+ * error-code map and the Put Block List writer.
  */
 #include "az_xml.h"
 
-#include <expat.h>
-#include <limits.h>
 #include <string.h>
 
 #include "az_auth.h"
 #include "az_sas.h"
 #include "az_time.h"
+#include "backends/http/xml.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
@@ -75,14 +74,11 @@ struct xml_blob {
 };
 
 struct duet_az_xml {
-	XML_Parser p;
+	struct duet_xml *xp;
 	enum xml_kind kind;
-	int rc;    /* sticky first error */
-	int ended; /* duet_az_xml_end succeeded */
-	int depth; /* open elements */
-	enum xml_id stack[DUET_AZ_DEPTH_MAX];
-	int encoded;          /* the open Name has Encoded="true" */
-	struct duet_buf text; /* text of the open leaf (capped) */
+	int encoded;   /* the open Name has Encoded="true" */
+	const char *t; /* text of the leaf being closed */
+	size_t tlen;
 	struct duet_az_list_cb cb;
 	struct xml_blob blob;
 	struct duet_buf prefix; /* decoded BlobPrefix name */
@@ -90,26 +86,16 @@ struct duet_az_xml {
 	struct duet_az_error err;
 };
 
-static const char *
-xml_what(const struct duet_az_xml *x)
-{
-	return x->kind == XK_LIST ? "List Blobs" : "error";
-}
-
-/* Records the first error and stops expat. */
 static void
 xml_fail(struct duet_az_xml *x, int rc)
 {
-	if (x->rc == 0)
-		x->rc = rc;
-	XML_StopParser(x->p, XML_FALSE);
+	duet_xml_fail(x->xp, rc);
 }
 
 static void
 xml_corrupt(struct duet_az_xml *x, const char *why)
 {
-	xml_fail(x, duet_err_set(DUET_E_CORRUPT, "azureblob: %s in %s response at line %lu", why,
-	                         xml_what(x), (unsigned long)XML_GetCurrentLineNumber(x->p)));
+	duet_xml_bad(x->xp, DUET_E_CORRUPT, why);
 }
 
 static int
@@ -191,69 +177,54 @@ xml_attr_true(const char **attrs, const char *name)
 	return 0;
 }
 
-static void XMLCALL
-xml_start(void *ud, const char *name, const char **attrs)
+static int
+xml_on_child(void *ctx, int parent, const char *name, const char **attrs)
 {
-	struct duet_az_xml *x = ud;
-	enum xml_id id;
+	struct duet_az_xml *x = ctx;
 
-	if (x->rc != 0)
-		return;
-	if (x->depth == DUET_AZ_DEPTH_MAX) {
-		xml_corrupt(x, "elements nested too deep");
-		return;
-	}
-	if (x->depth == 0) {
-		/* expat itself refuses a second root element */
-		if (strcmp(name, x->kind == XK_LIST ? "EnumerationResults" : "Error") != 0) {
-			xml_corrupt(x, "unexpected root element");
-			return;
-		}
-		id = X_ROOT;
-	} else {
-		id = xml_child(x, x->stack[x->depth - 1], name);
-	}
-	x->stack[x->depth++] = id;
-	duet_buf_reset(&x->text);
+	(void)attrs;
+	if (parent < 0)
+		return strcmp(name, x->kind == XK_LIST ? "EnumerationResults" : "Error") == 0 ? X_ROOT
+		                                                                            : X_SKIP;
+	if (parent == X_META)
+		xml_meta_start(x, name);
+	return (int)xml_child(x, (enum xml_id)parent, name);
+}
+
+static int
+xml_on_leaf(void *ctx, int id)
+{
+	(void)ctx;
+	return xml_is_leaf((enum xml_id)id);
+}
+
+static void
+xml_on_open(void *ctx, int id, const char **attrs)
+{
+	struct duet_az_xml *x = ctx;
+
 	if (id == X_BLOB)
 		xml_blob_reset(&x->blob);
 	else if (id == X_PREFIX)
 		duet_buf_reset(&x->prefix);
-	else if (id == X_MITEM)
-		xml_meta_start(x, name);
 	if (id == X_BNAME || id == X_PNAME)
 		x->encoded = xml_attr_true(attrs, "Encoded");
-}
-
-static void XMLCALL
-xml_text(void *ud, const char *s, int len)
-{
-	struct duet_az_xml *x = ud;
-	int rc;
-
-	if (x->rc != 0 || x->depth == 0 || !xml_is_leaf(x->stack[x->depth - 1]) || len <= 0)
-		return;
-	rc = duet_buf_append(&x->text, s, (size_t)len);
-	if (rc == DUET_E_INVAL)
-		xml_corrupt(x, "element text over 16 KiB");
-	else if (rc != 0)
-		xml_fail(x, rc);
 }
 
 /* Decodes the text of a Name into dst (reset first), checking it. */
 static void
 xml_take_name(struct duet_az_xml *x, struct duet_buf *dst)
 {
-	const char *t = x->text.p ? x->text.p : "";
+	const char *t = x->t;
 	int rc;
 
 	duet_buf_reset(dst);
-	if (x->text.len > DUET_AZ_NAME_MAX && !x->encoded)
+	if (x->tlen > DUET_AZ_NAME_MAX && !x->encoded)
 		rc = DUET_E_INVAL;
 	else if (x->encoded)
-		rc = duet_az_pct_decode(t, x->text.len, dst);
+		rc = duet_az_pct_decode(t, x->tlen, dst);
 	else
-		rc = duet_buf_append(dst, t, x->text.len);
+		rc = duet_buf_append(dst, t, x->tlen);
 	if (rc == DUET_E_INVAL && x->encoded && dst->len < DUET_AZ_NAME_MAX)
 		xml_corrupt(x, "bad %-escape in an encoded name");
 	else if (rc == DUET_E_INVAL)
@@ -270,12 +241,12 @@ xml_take_name(struct duet_az_xml *x, struct duet_buf *dst)
 static void
 xml_take_small(struct duet_az_xml *x, char *dst, size_t cap)
 {
-	if (x->text.len >= cap) {
+	if (x->tlen >= cap) {
 		xml_corrupt(x, "over-long property");
 		return;
 	}
-	memcpy(dst, x->text.p ? x->text.p : "", x->text.len);
-	dst[x->text.len] = '\0';
+	memcpy(dst, x->t, x->tlen);
+	dst[x->tlen] = '\0';
 }
 
 static void
@@ -283,12 +254,12 @@ xml_take_size(struct duet_az_xml *x)
 {
 	int64_t v = 0;
 
-	if (x->text.len == 0 || x->text.len > 18) {
+	if (x->tlen == 0 || x->tlen > 18) {
 		xml_corrupt(x, "bad Content-Length");
 		return;
 	}
-	for (size_t i = 0; i < x->text.len; i++) {
-		char c = x->text.p[i];
+	for (size_t i = 0; i < x->tlen; i++) {
+		char c = x->t[i];
 		if (c < '0' || c > '9') {
 			xml_corrupt(x, "bad Content-Length");
 			return;
@@ -301,7 +272,7 @@ xml_take_size(struct duet_az_xml *x)
 static void
 xml_take_lastmod(struct duet_az_xml *x)
 {
-	if (duet_az_time_parse_http(x->text.p ? x->text.p : "", &x->blob.out.last_modified) != 0)
+	if (duet_az_time_parse_http(x->t, &x->blob.out.last_modified) != 0)
 		xml_corrupt(x, "bad Last-Modified");
 }
 
@@ -313,8 +284,8 @@ xml_take_md5(struct duet_az_xml *x)
 	size_t n = 0;
 
 	o->has_md5 =
-	    x->text.len > 0 &&
-	    duet_az_base64_decode(x->text.p, x->text.len, o->md5, sizeof(o->md5), &n) == 0 &&
+	    x->tlen > 0 &&
+	    duet_az_base64_decode(x->t, x->tlen, o->md5, sizeof(o->md5), &n) == 0 &&
 	    n == sizeof(o->md5);
 }
 
@@ -334,7 +305,7 @@ xml_meta_end(struct duet_az_xml *x)
 	int rc;
 
 	b->moff[2 * b->nmeta + 1] = b->meta.len;
-	rc = duet_buf_append(&b->meta, x->text.p ? x->text.p : "", x->text.len);
+	rc = duet_buf_append(&b->meta, x->t, x->tlen);
 	if (rc == 0)
 		rc = duet_buf_putc(&b->meta, '\0');
 	if (rc == DUET_E_INVAL) {
@@ -398,22 +369,22 @@ xml_prefix_end(struct duet_az_xml *x)
 static void
 xml_take_error_field(struct duet_az_xml *x, char *dst, size_t cap)
 {
-	size_t n = x->text.len < cap ? x->text.len : cap - 1;
-	memcpy(dst, x->text.p ? x->text.p : "", n);
+	size_t n = x->tlen < cap ? x->tlen : cap - 1;
+	memcpy(dst, x->t, n);
 	dst[n] = '\0';
 }
 
-static void XMLCALL
-xml_end(void *ud, const char *name)
+static void
+xml_on_close(void *ctx, int id, int parent, const char *text, size_t len)
 {
-	struct duet_az_xml *x = ud;
+	struct duet_az_xml *x = ctx;
 	struct xml_blob *b = &x->blob;
 	int rc = 0;
 
-	(void)name;
-	if (x->rc != 0 || x->depth == 0)
-		return;
-	switch (x->stack[x->depth - 1]) {
+	(void)parent;
+	x->t = text;
+	x->tlen = len;
+	switch ((enum xml_id)id) {
 	case X_BLOB:
 		xml_blob_end(x);
 		break;
@@ -455,62 +426,44 @@ xml_end(void *ud, const char *name)
 		break;
 	case X_NEXT:
 		duet_buf_reset(&x->next);
-		rc = duet_buf_append(&x->next, x->text.p ? x->text.p : "", x->text.len);
+		rc = duet_buf_append(&x->next, x->t, x->tlen);
 		break;
 	default:
 		break;
 	}
 	if (rc != 0)
 		xml_fail(x, rc);
-	x->depth--;
-	duet_buf_reset(&x->text);
 }
 
-static void XMLCALL
-xml_doctype(void *ud, const char *name, const char *sysid, const char *pubid, int internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)internal;
-	xml_corrupt(ud, "DOCTYPE refused");
-}
-
-static void XMLCALL
-xml_entity(void *ud, const char *name, int pe, const char *value, int vlen, const char *base,
-           const char *sysid, const char *pubid, const char *notation)
-{
-	(void)name, (void)pe, (void)value, (void)vlen, (void)base;
-	(void)sysid, (void)pubid, (void)notation;
-	xml_corrupt(ud, "entity declaration refused");
-}
-
-static const XML_Memory_Handling_Suite xml_mem = {duet_malloc, duet_realloc, duet_free};
+static const struct duet_xml_ops xml_ops = {
+	.child = xml_on_child,
+	.leaf = xml_on_leaf,
+	.open = xml_on_open,
+	.close = xml_on_close,
+};
 
 static int
 xml_new(enum xml_kind kind, struct duet_az_xml **out)
 {
 	struct duet_az_xml *x = duet_calloc(1, sizeof(*x));
+	struct duet_xml_conf c = {"azureblob", kind == XK_LIST ? "List Blobs" : "error",
+	                          DUET_AZ_TEXT_MAX, &xml_ops, NULL};
+	int rc;
 
 	*out = NULL;
 	if (x == NULL)
 		return duet_err_set(DUET_E_NOMEM, "azureblob: out of memory for an XML parser");
-	x->kind = kind;
-	x->p = XML_ParserCreate_MM(NULL, &xml_mem, NULL);
-	if (x->p == NULL) {
+	c.ctx = x;
+	if ((rc = duet_xml_new(&c, &x->xp)) != 0) {
 		duet_free(x);
-		return duet_err_set(DUET_E_NOMEM, "azureblob: out of memory for an XML parser");
+		return rc;
 	}
-	x->text.max = DUET_AZ_TEXT_MAX;
+	x->kind = kind;
+	x->t = "";
 	x->blob.name.max = DUET_AZ_NAME_MAX;
 	x->prefix.max = DUET_AZ_NAME_MAX;
 	x->blob.meta.max = DUET_AZ_META_MAX;
 	x->next.max = DUET_AZ_TEXT_MAX;
-	XML_SetUserData(x->p, x);
-	XML_SetElementHandler(x->p, xml_start, xml_end);
-	XML_SetCharacterDataHandler(x->p, xml_text);
-	XML_SetStartDoctypeDeclHandler(x->p, xml_doctype);
-	XML_SetEntityDeclHandler(x->p, xml_entity);
 	*out = x;
 	return 0;
 }
@@ -530,53 +483,22 @@ duet_az_xml_error_new(struct duet_az_xml **out)
 	return xml_new(XK_ERROR, out);
 }
 
-/* Turns a failed XML_Parse into our code and message. */
-static int
-xml_parse_failed(struct duet_az_xml *x)
-{
-	enum XML_Error e = XML_GetErrorCode(x->p);
-
-	if (x->rc != 0)
-		return x->rc;
-	if (e == XML_ERROR_NO_MEMORY)
-		x->rc = duet_err_set(DUET_E_NOMEM, "azureblob: out of memory parsing XML");
-	else
-		x->rc = duet_err_set(
-		    DUET_E_CORRUPT, "azureblob: malformed XML in %s response: %s at line %lu",
-		    xml_what(x), XML_ErrorString(e), (unsigned long)XML_GetCurrentLineNumber(x->p));
-	return x->rc;
-}
-
 int
 duet_az_xml_feed(struct duet_az_xml *x, const void *data, size_t n)
 {
-	const char *p = data;
-
-	while (x->rc == 0 && n > 0) {
-		int chunk = n > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)n;
-		if (XML_Parse(x->p, p, chunk, XML_FALSE) != XML_STATUS_OK)
-			return xml_parse_failed(x);
-		p += chunk;
-		n -= (size_t)chunk;
-	}
-	return x->rc;
+	return duet_xml_feed(x->xp, data, n);
 }
 
 int
 duet_az_xml_end(struct duet_az_xml *x)
 {
-	if (x->rc != 0)
-		return x->rc;
-	if (XML_Parse(x->p, NULL, 0, XML_TRUE) != XML_STATUS_OK)
-		return xml_parse_failed(x);
-	x->ended = 1;
-	return 0;
+	return duet_xml_end(x->xp);
 }
 
 const char *
 duet_az_xml_next_marker(const struct duet_az_xml *x)
 {
-	return x->ended && x->next.p != NULL ? x->next.p : "";
+	return duet_xml_ended(x->xp) && x->next.p != NULL ? x->next.p : "";
 }
 
 const struct duet_az_error *
@@ -590,8 +512,7 @@ duet_az_xml_free(struct duet_az_xml *x)
 {
 	if (x == NULL)
 		return;
-	XML_ParserFree(x->p);
-	duet_buf_dispose(&x->text);
+	duet_xml_free(x->xp);
 	duet_buf_dispose(&x->blob.name);
 	duet_buf_dispose(&x->blob.meta);
 	duet_buf_dispose(&x->prefix);

@@ -1,19 +1,18 @@
 /*
- * s3_xml.c: streaming expat parsers for the S3 responses we read. Each
- * open element is one entry of a small stack of known ids (an unknown
- * element, and everything below it, is skipped); text is collected only
- * for the leaves we keep, under a cap. Listing entries are delivered as
- * they complete once the key encoding is known, held back until then.
- * Expat allocates through core/alloc.h, so allocation-failure tests reach
- * it too. Error-code mapping, %-decoding and times are in s3_util.c.
+ * s3_xml.c: streaming parsers for the S3 responses we read, on the shared
+ * expat plumbing of backends/http/xml.h: an element is known by its id
+ * under its parent (unknown ones are skipped with all below them), and
+ * the text of the leaves we keep arrives when they close. Listing entries
+ * are delivered as they complete once the key encoding is known, held
+ * back until then. Error-code mapping, %-decoding and times are in
+ * s3_util.c.
  */
 #include "s3_xml.h"
 
-#include <expat.h>
-#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
+#include "backends/http/xml.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -119,14 +118,10 @@ struct xml_entry {
 };
 
 struct duet_s3_xml {
-	XML_Parser p;
+	struct duet_xml *xp;
 	enum xml_kind kind;
-	int rc;      /* sticky first error */
-	int ended;   /* duet_s3_xml_end ran */
-	int started; /* a byte other than leading white space was fed */
-	int depth;   /* open elements */
-	unsigned char stack[DUET_S3_DEPTH_MAX];
-	struct duet_buf text; /* text of the open leaf (capped) */
+	const char *t; /* text of the leaf being closed */
+	size_t tlen;
 	struct duet_s3_list_cb lcb;
 	struct duet_s3_delete_cb dcb;
 	struct xml_entry e;
@@ -148,34 +143,29 @@ xml_what(const struct duet_s3_xml *x)
 	return xml_kinds[x->kind].what;
 }
 
-/* Records the first error and stops expat. */
+/* The sticky first error. */
+static int
+xml_rc(const struct duet_s3_xml *x)
+{
+	return duet_xml_rc(x->xp);
+}
+
 static void
 xml_fail(struct duet_s3_xml *x, int rc)
 {
-	if (x->rc == 0)
-		x->rc = rc;
-	XML_StopParser(x->p, XML_FALSE);
+	duet_xml_fail(x->xp, rc);
 }
 
 static void
 xml_bad(struct duet_s3_xml *x, int code, const char *why)
 {
-	if (x->rc != 0)
-		return;
-	xml_fail(x, duet_err_set(code, "s3: %s in %s response at line %lu", why, xml_what(x),
-	                         (unsigned long)XML_GetCurrentLineNumber(x->p)));
+	duet_xml_bad(x->xp, code, why);
 }
 
 static void
 xml_corrupt(struct duet_s3_xml *x, const char *why)
 {
 	xml_bad(x, DUET_E_CORRUPT, why);
-}
-
-static const char *
-xml_text_str(const struct duet_s3_xml *x)
-{
-	return x->text.p ? x->text.p : "";
 }
 
 static enum xml_id
@@ -197,82 +187,58 @@ xml_entry_reset(struct xml_entry *e)
 	e->mtime = 0;
 }
 
-static void XMLCALL
-xml_start(void *ud, const char *name, const char **attrs)
+static int
+xml_on_child(void *ctx, int parent, const char *name, const char **attrs)
 {
-	struct duet_s3_xml *x = ud;
+	struct duet_s3_xml *x = ctx;
 	enum xml_id id;
 
 	(void)attrs;
-	if (x->rc != 0)
-		return;
-	if (x->depth == DUET_S3_DEPTH_MAX) {
-		xml_corrupt(x, "elements nested too deep");
-		return;
-	}
-	if (x->depth == 0) {
-		/* expat itself refuses a second root element */
-		if (strcmp(name, xml_kinds[x->kind].root) == 0) {
-			id = (enum xml_id)xml_kinds[x->kind].id;
-		} else if (strcmp(name, "Error") == 0) {
-			id = X_EROOT;
-		} else {
-			xml_corrupt(x, "unexpected root element");
-			return;
-		}
-		if (id == X_EROOT)
-			x->res.error = &x->err;
-	} else if (x->stack[x->depth - 1] >= X_TRUNC) {
-		/* markup inside a text we keep would splice the text */
-		xml_corrupt(x, "element inside a text element");
-		return;
-	} else {
-		id = xml_child((enum xml_id)x->stack[x->depth - 1], name);
-	}
-	x->stack[x->depth++] = (unsigned char)id;
-	duet_buf_reset(&x->text);
+	if (parent >= 0)
+		return (int)xml_child((enum xml_id)parent, name);
+	if (strcmp(name, xml_kinds[x->kind].root) == 0)
+		id = (enum xml_id)xml_kinds[x->kind].id;
+	else if (strcmp(name, "Error") == 0)
+		id = X_EROOT;
+	else
+		return X_SKIP;
+	if (id == X_EROOT)
+		x->res.error = &x->err;
+	return (int)id;
+}
+
+static int
+xml_on_leaf(void *ctx, int id)
+{
+	(void)ctx;
+	return id >= X_TRUNC;
+}
+
+static void
+xml_on_open(void *ctx, int id, const char **attrs)
+{
+	struct duet_s3_xml *x = ctx;
+
+	(void)attrs;
 	if (id == X_CONTENTS || id == X_CPREFIXES || id == X_DELETED || id == X_DERROR)
 		xml_entry_reset(&x->e);
 	if (id == X_DERROR)
 		memset(&x->derr, 0, sizeof(x->derr));
 }
 
-/* Error-document fields are for people: over-long text is cut, not fatal. */
+/* Error-document fields are for people: over-long text is cut, not fatal;
+ * an over-long key is a bad name. */
 static int
-xml_cuttable(enum xml_id id)
+xml_on_text_over(void *ctx, int id)
 {
+	struct duet_s3_xml *x = ctx;
+
+	if (id == X_KEY || id == X_PREFIX) {
+		xml_bad(x, DUET_E_BADNAME, "key longer than 4096 bytes");
+		return -1;
+	}
 	return id == X_CODE || id == X_MESSAGE || id == X_REQID || id == X_REGION ||
 	       id == X_ENDPOINT;
-}
-
-static void XMLCALL
-xml_text(void *ud, const char *s, int len)
-{
-	struct duet_s3_xml *x = ud;
-	enum xml_id id;
-	size_t n = len > 0 ? (size_t)len : 0, room;
-	int rc;
-
-	if (x->rc != 0 || x->depth == 0 || n == 0)
-		return;
-	id = (enum xml_id)x->stack[x->depth - 1];
-	if (id < X_TRUNC)
-		return;
-	room = DUET_S3_TEXT_MAX - x->text.len;
-	if (n > room) {
-		if (id == X_KEY || id == X_PREFIX) {
-			xml_bad(x, DUET_E_BADNAME, "key longer than 4096 bytes");
-			return;
-		}
-		if (!xml_cuttable(id)) {
-			xml_corrupt(x, "element text over 16 KiB");
-			return;
-		}
-		n = room;
-	}
-	rc = duet_buf_append(&x->text, s, n);
-	if (rc != 0)
-		xml_fail(x, rc);
 }
 
 /* Decodes (when url) and checks a key into x->dec. */
@@ -293,7 +259,7 @@ xml_take_key(struct duet_s3_xml *x, const char *raw, size_t n, int url)
 		xml_bad(x, DUET_E_BADNAME, "key longer than 4096 bytes");
 	else if (memchr(x->dec.p, '\0', x->dec.len) != NULL)
 		xml_bad(x, DUET_E_BADNAME, "key with a NUL byte");
-	return x->rc;
+	return xml_rc(x);
 }
 
 /* Hands one listing entry to its callback; o->key is the key as sent. */
@@ -321,7 +287,7 @@ static void
 xml_flush(struct duet_s3_xml *x)
 {
 	x->enc_known = 1;
-	for (size_t i = 0; i < x->npend && x->rc == 0; i++) {
+	for (size_t i = 0; i < x->npend && xml_rc(x) == 0; i++) {
 		const struct xml_pend *pe = &x->pend[i];
 		const char *b = x->pstore.p;
 		struct duet_s3_object o = {b + pe->key, pe->keylen,   pe->size,
@@ -433,9 +399,9 @@ xml_delete_done(struct duet_s3_xml *x, int failed)
 static void
 xml_take_field(struct duet_s3_xml *x, char *dst, size_t cap)
 {
-	size_t n = x->text.len < cap - 1 ? x->text.len : cap - 1;
+	size_t n = x->tlen < cap - 1 ? x->tlen : cap - 1;
 
-	memcpy(dst, xml_text_str(x), n);
+	memcpy(dst, x->t, n);
 	dst[n] = '\0';
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
@@ -446,8 +412,8 @@ xml_take_field(struct duet_s3_xml *x, char *dst, size_t cap)
 static void
 xml_take_etag(struct duet_s3_xml *x, char *dst)
 {
-	const char *t = xml_text_str(x);
-	size_t n = x->text.len;
+	const char *t = x->t;
+	size_t n = x->tlen;
 
 	if (n >= 2 && t[0] == '"' && t[n - 1] == '"') {
 		t++;
@@ -482,7 +448,7 @@ xml_take_buf(struct duet_s3_xml *x, struct duet_buf *dst)
 	int rc;
 
 	duet_buf_reset(dst);
-	rc = duet_buf_append(dst, xml_text_str(x), x->text.len);
+	rc = duet_buf_append(dst, x->t, x->tlen);
 	if (rc != 0)
 		xml_fail(x, rc);
 }
@@ -490,7 +456,7 @@ xml_take_buf(struct duet_s3_xml *x, struct duet_buf *dst)
 static void
 xml_take_listing_leaf(struct duet_s3_xml *x, enum xml_id id)
 {
-	const char *t = xml_text_str(x);
+	const char *t = x->t;
 	int64_t v;
 
 	if (id == X_TRUNC) {
@@ -500,20 +466,20 @@ xml_take_listing_leaf(struct duet_s3_xml *x, enum xml_id id)
 	} else if (id == X_NEXT) {
 		xml_take_buf(x, &x->next);
 	} else if (id == X_KCOUNT) {
-		if (xml_uint(t, x->text.len, 9, &v) != 0)
+		if (xml_uint(t, x->tlen, 9, &v) != 0)
 			xml_corrupt(x, "bad KeyCount");
 		x->res.key_count = (long)v;
 	} else if (id == X_ENC) {
 		int url = strcasecmp(t, "url") == 0;
-		if (!url && x->text.len > 0)
+		if (!url && x->tlen > 0)
 			xml_corrupt(x, "unknown EncodingType");
 		else if (x->enc_known && url != x->res.url_encoded)
 			xml_corrupt(x, "EncodingType after the listing was read");
 		x->res.url_encoded = url;
-		if (x->rc == 0)
+		if (xml_rc(x) == 0)
 			xml_flush(x);
 	} else if (id == X_SIZE) {
-		if (xml_uint(t, x->text.len, 18, &v) != 0)
+		if (xml_uint(t, x->tlen, 18, &v) != 0)
 			xml_corrupt(x, "bad Size");
 		x->e.size = v;
 	}
@@ -528,7 +494,7 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 	switch (id) {
 	case X_KEY:
 	case X_PREFIX:
-		if (x->text.len > 3 * DUET_S3_NAME_MAX) {
+		if (x->tlen > 3 * DUET_S3_NAME_MAX) {
 			xml_bad(x, DUET_E_BADNAME, "key longer than 4096 bytes");
 			return;
 		}
@@ -536,7 +502,7 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 		x->e.has_key = 1;
 		break;
 	case X_LASTMOD:
-		if (duet_s3_time_parse(xml_text_str(x), x->text.len, &ns) != 0)
+		if (duet_s3_time_parse(x->t, x->tlen, &ns) != 0)
 			xml_corrupt(x, "bad LastModified");
 		if (parent == X_CONTENTS)
 			x->e.mtime = ns;
@@ -547,7 +513,7 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 		xml_take_etag(x, parent == X_CONTENTS ? x->e.etag : x->etag);
 		break;
 	case X_SCLASS:
-		if (x->text.len >= sizeof(x->e.sclass))
+		if (x->tlen >= sizeof(x->e.sclass))
 			xml_corrupt(x, "over-long StorageClass");
 		else
 			xml_take_field(x, x->e.sclass, sizeof(x->e.sclass));
@@ -576,17 +542,15 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 	}
 }
 
-static void XMLCALL
-xml_end(void *ud, const char *name)
+static void
+xml_on_close(void *ctx, int idn, int parentn, const char *text, size_t len)
 {
-	struct duet_s3_xml *x = ud;
-	enum xml_id id, parent;
+	struct duet_s3_xml *x = ctx;
+	enum xml_id id = (enum xml_id)idn;
+	enum xml_id parent = parentn > 0 ? (enum xml_id)parentn : X_SKIP;
 
-	(void)name;
-	if (x->rc != 0 || x->depth == 0)
-		return;
-	id = (enum xml_id)x->stack[x->depth - 1];
-	parent = x->depth > 1 ? (enum xml_id)x->stack[x->depth - 2] : X_SKIP;
+	x->t = text;
+	x->tlen = len;
 	if (id >= X_TRUNC)
 		xml_take_leaf(x, id, parent);
 	else if (id == X_CONTENTS || id == X_CPREFIXES)
@@ -595,58 +559,36 @@ xml_end(void *ud, const char *name)
 		xml_delete_done(x, id == X_DERROR);
 	else if (id == X_LROOT)
 		xml_flush(x); /* no EncodingType: the keys were sent as they are */
-	x->depth--;
-	duet_buf_reset(&x->text);
 }
 
-static void XMLCALL
-xml_doctype(void *ud, const char *name, const char *sysid, const char *pubid, int has_internal)
-{
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal;
-	xml_corrupt(ud, "DOCTYPE not allowed");
-}
-
-static void XMLCALL
-xml_entity(void *ud, const char *name, int is_param, const char *value, int value_len,
-           const char *base, const char *sysid, const char *pubid, const char *notation)
-{
-	(void)name;
-	(void)is_param;
-	(void)value;
-	(void)value_len;
-	(void)base;
-	(void)sysid;
-	(void)pubid;
-	(void)notation;
-	xml_corrupt(ud, "entity declaration not allowed");
-}
+static const struct duet_xml_ops xml_ops = {
+	.child = xml_on_child,
+	.leaf = xml_on_leaf,
+	.text_over = xml_on_text_over,
+	.open = xml_on_open,
+	.close = xml_on_close,
+};
 
 static int
 xml_new(enum xml_kind kind, struct duet_s3_xml **out)
 {
-	static const XML_Memory_Handling_Suite mem = {duet_malloc, duet_realloc, duet_free};
 	struct duet_s3_xml *x;
+	struct duet_xml_conf c = {"s3", xml_kinds[kind].what, DUET_S3_TEXT_MAX, &xml_ops, NULL};
+	int rc;
 
 	*out = NULL;
 	x = duet_calloc(1, sizeof(*x));
 	if (x == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory for an XML parser");
-	x->p = XML_ParserCreate_MM(NULL, &mem, NULL);
-	if (x->p == NULL) {
+	c.ctx = x;
+	if ((rc = duet_xml_new(&c, &x->xp)) != 0) {
 		duet_free(x);
-		return duet_err_set(DUET_E_NOMEM, "s3: out of memory for an XML parser");
+		return rc;
 	}
 	x->kind = kind;
+	x->t = "";
 	x->res.key_count = -1;
 	x->res.next_token = x->res.upload_id = x->res.etag = "";
-	XML_SetUserData(x->p, x);
-	XML_SetElementHandler(x->p, xml_start, xml_end);
-	XML_SetCharacterDataHandler(x->p, xml_text);
-	XML_SetStartDoctypeDeclHandler(x->p, xml_doctype);
-	XML_SetEntityDeclHandler(x->p, xml_entity);
 	*out = x;
 	return 0;
 }
@@ -684,63 +626,19 @@ duet_s3_xml_new(enum duet_s3_xml_kind kind, struct duet_s3_xml **out)
 	return xml_new(map[kind], out);
 }
 
-/* The first error from a failed XML_Parse: ours, or expat's. */
-static int
-xml_parse_failed(struct duet_s3_xml *x)
-{
-	if (x->rc != 0)
-		return x->rc;
-	if (XML_GetErrorCode(x->p) == XML_ERROR_NO_MEMORY) {
-		x->rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory parsing a %s response",
-		                     xml_what(x));
-		return x->rc;
-	}
-	x->rc = duet_err_set(DUET_E_CORRUPT, "s3: malformed XML in %s response: %s at line %lu",
-	                     xml_what(x), XML_ErrorString(XML_GetErrorCode(x->p)),
-	                     (unsigned long)XML_GetCurrentLineNumber(x->p));
-	return x->rc;
-}
-
 int
 duet_s3_xml_feed(struct duet_s3_xml *x, const void *data, size_t n)
 {
-	const char *d = data;
-
-	if (x->rc != 0)
-		return x->rc;
-	if (x->ended)
-		return duet_err_set(DUET_E_INVAL, "s3: XML fed after its end");
-	/* S3 may send white space to keep a slow request alive; before an XML
-	   declaration expat would refuse it */
-	if (!x->started) {
-		size_t skip = 0;
-		while (skip < n &&
-		       (d[skip] == ' ' || d[skip] == '\t' || d[skip] == '\r' || d[skip] == '\n'))
-			skip++;
-		d += skip;
-		n -= skip;
-		x->started = n > 0;
-	}
-	while (n > 0) {
-		int chunk = n > INT_MAX / 2 ? INT_MAX / 2 : (int)n;
-		if (XML_Parse(x->p, d, chunk, XML_FALSE) != XML_STATUS_OK)
-			return xml_parse_failed(x);
-		d += chunk;
-		n -= (size_t)chunk;
-	}
-	return 0;
+	return duet_xml_feed(x->xp, data, n);
 }
 
 int
 duet_s3_xml_end(struct duet_s3_xml *x)
 {
-	if (x->rc != 0)
-		return x->rc;
-	if (x->ended)
-		return 0;
-	if (XML_Parse(x->p, "", 0, XML_TRUE) != XML_STATUS_OK)
-		return xml_parse_failed(x);
-	x->ended = 1;
+	int rc = duet_xml_end(x->xp);
+
+	if (rc != 0)
+		return rc;
 	x->res.next_token = x->next.p ? x->next.p : "";
 	x->res.upload_id = x->upload_id.p ? x->upload_id.p : "";
 	x->res.etag = x->etag;
@@ -760,8 +658,7 @@ duet_s3_xml_free(struct duet_s3_xml *x)
 {
 	if (x == NULL)
 		return;
-	XML_ParserFree(x->p);
-	duet_buf_dispose(&x->text);
+	duet_xml_free(x->xp);
 	duet_buf_dispose(&x->e.key);
 	duet_buf_dispose(&x->dec);
 	duet_buf_dispose(&x->pstore);

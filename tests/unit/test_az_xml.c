@@ -336,9 +336,9 @@ test_doctype_refused(void **state)
 	              "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
 	              "]><EnumerationResults><Blobs><Blob><Name>&lol3;</Name></Blob></Blobs>"
 	              "</EnumerationResults>",
-	              "DOCTYPE refused");
+	              "DOCTYPE not allowed");
 	check_corrupt("<!DOCTYPE x SYSTEM \"file:///etc/passwd\"><EnumerationResults/>",
-	              "DOCTYPE refused");
+	              "DOCTYPE not allowed");
 	check_corrupt(BOM "<!DOCTYPE EnumerationResults><EnumerationResults/>", "DOCTYPE");
 }
 
