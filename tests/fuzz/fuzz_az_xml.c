@@ -7,7 +7,8 @@
  * the outcome must not depend on the split. Real fuzzing:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
  *     -D_POSIX_C_SOURCE=200809L -I. core/{alloc,error,buf,log}.c \
- *     backends/azure/{az_time,az_auth,az_sas,az_xml}.c tests/fuzz/fuzz_az_xml.c \
+ *     backends/http/{xml,pct}.c backends/azure/{az_time,az_auth,az_sas,az_xml}.c \
+ *     tests/fuzz/fuzz_az_xml.c \
  *     $(pkg-config --cflags --libs openssl expat) -lpthread
  *   ./a.out tests/fuzz/corpus/az_xml
  */

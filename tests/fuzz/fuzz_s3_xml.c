@@ -7,7 +7,8 @@
  * Real fuzzing:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
  *     -D_POSIX_C_SOURCE=200809L -I. core/{alloc,error,buf,log}.c \
- *     backends/s3/{s3_xml,s3_util}.c tests/fuzz/fuzz_s3_xml.c -lexpat -lpthread
+ *     backends/http/{xml,pct}.c backends/s3/{s3_xml,s3_util}.c tests/fuzz/fuzz_s3_xml.c \
+ *     $(pkg-config --cflags --libs openssl expat) -lpthread
  *   ./a.out -max_len=4096 tests/fuzz/corpus/s3_xml
  */
 #include <stdint.h>
