@@ -14,12 +14,9 @@
 #include "core/hash.h"
 #include "workdir_int.h"
 
-#define WD_LKEY_HDR 5    /* be32 id + side */
-#define WD_LVAL_FIXED 20 /* ver type flags size mtime mask */
-#define WD_LVAL_MAX (WD_LVAL_FIXED + DUET_HASH_COUNT * DUET_HASH_MAXLEN)
 #define WD_RUN_VAL 66
 
-static int
+int
 wd_bad(struct duet_workdir *w, const char *what)
 {
 	return duet_err_set(DUET_E_CORRUPT,
@@ -27,8 +24,7 @@ wd_bad(struct duet_workdir *w, const char *what)
 	                    w->file, what);
 }
 
-/* Positions c at the first key starting with prefix; 1 if there is one. */
-static int
+int
 wd_first(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix, size_t plen,
          MDB_val *k, MDB_val *v, int *rc)
 {
@@ -42,8 +38,7 @@ wd_first(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix,
 	return *rc == 0;
 }
 
-/* Moves c on; 1 while the key still starts with prefix. */
-static int
+int
 wd_next(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix, size_t plen,
         MDB_val *k, MDB_val *v, int *rc)
 {
@@ -55,7 +50,7 @@ wd_next(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix, 
 	return *rc == 0;
 }
 
-static int
+int
 wd_cursor(struct duet_workdir_txn *t, MDB_dbi dbi, MDB_cursor **c)
 {
 	int rc;
@@ -67,7 +62,7 @@ wd_cursor(struct duet_workdir_txn *t, MDB_dbi dbi, MDB_cursor **c)
 
 /* ---- listings ----------------------------------------------------- */
 
-static size_t
+size_t
 wd_lval_encode(const struct duet_entry *e, unsigned char *buf)
 {
 	unsigned mask = e->hashes ? e->hashes->mask & DUET_HASH_ALL : 0;
@@ -88,7 +83,7 @@ wd_lval_encode(const struct duet_entry *e, unsigned char *buf)
 	return n;
 }
 
-static int
+int
 wd_lval_decode(const MDB_val *v, struct duet_entry *e, struct duet_hashes *h)
 {
 	const unsigned char *p = v->mv_data;
@@ -116,7 +111,7 @@ wd_lval_decode(const MDB_val *v, struct duet_entry *e, struct duet_hashes *h)
 	return n == v->mv_size ? 0 : -1;
 }
 
-static void
+void
 wd_lprefix(unsigned char *p, uint32_t id, int side)
 {
 	wd_be32(p, id);
@@ -133,11 +128,17 @@ duet_workdir_listing_iter_txn(struct duet_workdir_txn *t, uint32_t id, int side,
 	struct duet_entry e;
 	struct duet_hashes h;
 	char path[512]; /* keys are at most 511 bytes: the path, NUL-terminated */
+	struct wd_longs longs;
+	size_t li = 0; /* next long entry to hand out, in path order */
 	int rc, more;
 
-	wd_lprefix(prefix, id, side);
-	if ((rc = wd_cursor(t, t->w->listings, &c)) != 0)
+	if ((rc = wd_long_load(t, id, side, &longs)) != 0)
 		return rc;
+	wd_lprefix(prefix, id, side);
+	if ((rc = wd_cursor(t, t->w->listings, &c)) != 0) {
+		wd_longs_dispose(&longs);
+		return rc;
+	}
 	for (more = wd_first(t, c, prefix, sizeof(prefix), &k, &v, &rc); more;
 	     more = wd_next(t, c, prefix, sizeof(prefix), &k, &v, &rc)) {
 		memset(&e, 0, sizeof(e));
@@ -153,12 +154,19 @@ duet_workdir_listing_iter_txn(struct duet_workdir_txn *t, uint32_t id, int side,
 			rc = wd_bad(t->w, "listing");
 			break;
 		}
+		while (li < longs.n && strcmp(longs.v[li].e.path, path) < 0)
+			if ((rc = fn(ctx, &longs.v[li++].e)) != 0)
+				goto out;
 		if ((rc = fn(ctx, &e)) != 0)
 			break;
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
+	while (rc == 0 && li < longs.n)
+		rc = fn(ctx, &longs.v[li++].e);
+out:
 	mdb_cursor_close(c);
+	wd_longs_dispose(&longs);
 	return rc;
 }
 
@@ -241,14 +249,8 @@ wd_merge_one(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *pre
 static int
 wd_check_new(struct duet_workdir *w, const struct duet_listing *l)
 {
-	int maxkey = mdb_env_get_maxkeysize(w->env);
-
+	(void)w;
 	for (size_t i = 0; i < l->n; i++) {
-		if (WD_LKEY_HDR + (size_t)l->v[i].pathlen > (size_t)maxkey)
-			return duet_err_set(
-			    DUET_E_NAMETOOLONG,
-			    "workdir: path too long to store (%u bytes, limit %d): %s",
-			    (unsigned)l->v[i].pathlen, maxkey - WD_LKEY_HDR, l->v[i].path);
 		if (i > 0 && strcmp(l->v[i - 1].path, l->v[i].path) >= 0)
 			return duet_err_set(DUET_E_INVAL,
 			                    "workdir: listing not sorted or has duplicates at %s",
@@ -276,6 +278,9 @@ duet_workdir_listing_update(struct duet_workdir_txn *t, uint32_t id, int side,
 	wd_lprefix(prefix, id, side);
 	have = wd_first(t, c, prefix, sizeof(prefix), &k, &v, &rc);
 	while (rc == 0 || rc == MDB_NOTFOUND) {
+		/* Long paths are not in this range: wd_long_update below. */
+		while (i < newl->n && wd_long_path(t->w, newl->v[i].pathlen))
+			i++;
 		if (i == newl->n && !have)
 			break;
 		if (i == newl->n) {
@@ -296,6 +301,8 @@ duet_workdir_listing_update(struct duet_workdir_txn *t, uint32_t id, int side,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 	mdb_cursor_close(c);
+	if (rc == 0)
+		rc = wd_long_update(t, id, side, newl, st);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/entry.h"
 #include "workdir.h"
 
 #define WD_VERSION_BYTE 1 /* first byte of every value we write */
@@ -67,6 +68,56 @@ wd_get64(const unsigned char *p)
 {
 	return (uint64_t)wd_get32(p) << 32 | wd_get32(p + 4);
 }
+
+/* ---- listings (store.c, longpath.c) ---- */
+
+#define WD_LKEY_HDR 5    /* be32 id + side */
+#define WD_LVAL_FIXED 20 /* ver type flags size mtime mask */
+#define WD_LVAL_MAX (WD_LVAL_FIXED + DUET_HASH_COUNT * DUET_HASH_MAXLEN)
+#define WD_LONG 0x80     /* side bit of the range of paths too long for a key */
+
+struct duet_entry;
+struct duet_hashes;
+struct duet_listing;
+
+/* Key prefix of (id, side). */
+void wd_lprefix(unsigned char *p, uint32_t id, int side);
+/* Positions c at the first key starting with prefix / moves it on: 1
+ * while there is one (*rc 0), else 0 with *rc MDB_NOTFOUND or a code. */
+int wd_first(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix, size_t plen,
+             MDB_val *k, MDB_val *v, int *rc);
+int wd_next(struct duet_workdir_txn *t, MDB_cursor *c, const unsigned char *prefix, size_t plen,
+            MDB_val *k, MDB_val *v, int *rc);
+int wd_cursor(struct duet_workdir_txn *t, MDB_dbi dbi, MDB_cursor **c);
+/* A listing value of e into buf (WD_LVAL_MAX bytes); its size. */
+size_t wd_lval_encode(const struct duet_entry *e, unsigned char *buf);
+/* Decodes a listing value (hashes into h); -1 when malformed. */
+int wd_lval_decode(const MDB_val *v, struct duet_entry *e, struct duet_hashes *h);
+/* DUET_E_CORRUPT naming the file, the record kind and the way out. */
+int wd_bad(struct duet_workdir *w, const char *what);
+
+/*
+ * Paths too long for a key (header + path > LMDB's key limit) live in a
+ * second range of the side (side | WD_LONG): key = header + XXH128 of the
+ * path, value = be16 path length + path + the usual value.
+ */
+/* 1 when a path of n bytes does not fit a key. */
+int wd_long_path(const struct duet_workdir *w, size_t n);
+/* Brings the long range of (id, side) to the long paths of newl (sorted),
+ * counting into st. */
+int wd_long_update(struct duet_workdir_txn *t, uint32_t id, int side,
+                   const struct duet_listing *newl, struct duet_workdir_ustats *st);
+/* The stored long paths of (id, side), sorted by path. */
+struct wd_long {
+	struct duet_entry e;   /* path owned; hashes points to h (or NULL) */
+	struct duet_hashes h;
+};
+struct wd_longs {
+	struct wd_long *v;
+	size_t n;
+};
+int wd_long_load(struct duet_workdir_txn *t, uint32_t id, int side, struct wd_longs *out);
+void wd_longs_dispose(struct wd_longs *l);
 
 /* Current time, ns since the epoch. */
 int64_t wd_now(void);

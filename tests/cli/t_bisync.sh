@@ -268,4 +268,17 @@ chmod 755 "$T"; mkdir -p ro && chmod 555 ro
 expect_rc "unwritable workdir" 1 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$D" bisync p1 p2 --workdir "$T/ro/wd"
 expect_grep "unwritable workdir named" "ro/wd" "$T/err"
 
+# --- a path longer than an LMDB key (850 bytes) is stored and synced
+mkdir -p lp1 lp2
+lp=lp1; for i in 1 2 3 4 5 6 7 8 9; do lp="$lp/$(printf 'd%.0s' $(seq 1 70))$i"; done
+mkfile "$lp/$(printf 'f%.0s' $(seq 1 200)).txt" "long"
+mkfile lp1/keep "keep"
+expect_rc "long path: resync" 0 "$D" bisync lp1 lp2 --resync --workdir "$T/lpwd"
+printf 'longer' >>"$(find lp1 -name 'fff*.txt')"
+expect_rc "long path: a change" 0 "$D" bisync lp1 lp2 --workdir "$T/lpwd"
+check "long path: change copied" diff -r lp1 lp2
+rm "$(find lp2 -name 'fff*.txt')"
+expect_rc "long path: a delete" 0 "$D" bisync lp1 lp2 --workdir "$T/lpwd"
+expect_eq "long path: delete reached path1" 0 "$(find lp1 -name 'fff*.txt' | wc -l)"
+
 done_testing

@@ -626,7 +626,6 @@ test_map_growth(void **state)
 	struct duet_listing l, got;
 	struct big_ctx c;
 	MDB_envinfo info;
-	char longp[600];
 	(void)state;
 
 	wd_map_initial = 128 * 1024;
@@ -647,18 +646,115 @@ test_map_growth(void **state)
 	assert_true(info.me_mapsize > 128 * 1024);
 	assert_int_equal(duet_workdir_listing_load(w, 3, 2, &got), 0);
 	assert_same_listing(&l, &got);
-	/* a path beyond LMDB's key limit is a clear error */
-	memset(longp, 'p', sizeof(longp) - 1);
-	longp[sizeof(longp) - 1] = '\0';
-	{
-		struct duet_listing one;
-		struct duet_entry e = {.path = longp, .pathlen = sizeof(longp) - 1, .type = 1};
-		duet_listing_init(&one);
-		assert_int_equal(duet_listing_add(&one, &e), 0);
-		assert_int_equal(store_listing(w, 4, 1, &one), DUET_E_NAMETOOLONG);
-		duet_listing_dispose(&one);
-	}
 	duet_listing_dispose(&got);
+	duet_listing_dispose(&l);
+	duet_workdir_close(w);
+	rmtree(dir);
+	free(dir);
+}
+
+/* Adds a file entry whose path is `len` bytes: prefix, then `fill`. */
+static void
+add_len(struct duet_listing *l, const char *prefix, char fill, size_t len, int64_t size)
+{
+	char *p = malloc(len + 1);
+	struct duet_entry e = {0};
+	struct duet_hashes h;
+
+	assert_non_null(p);
+	memset(p, fill, len);
+	memcpy(p, prefix, strlen(prefix));
+	p[len] = '\0';
+	e.path = p;
+	e.pathlen = (uint32_t)len;
+	e.type = DUET_T_FILE;
+	e.size = size;
+	e.mtime = 1700000000000000000ll + size;
+	memset(&h, 0, sizeof(h));
+	h.mask = DUET_HASH_BIT(DUET_HASH_MD5);
+	memset(h.v[DUET_HASH_MD5], (int)(size & 0xff), 16);
+	e.hashes = &h;
+	assert_int_equal(duet_listing_add(l, &e), 0);
+	free(p);
+}
+
+/* Paths past LMDB's key limit (511 bytes with the header) are kept, come
+ * back in path order among the others, and update like the rest. */
+static void
+test_long_paths(void **state)
+{
+	char *dir = mktmp();
+	struct duet_workdir *w;
+	struct duet_workdir_txn *t;
+	struct duet_workdir_ustats st;
+	struct duet_listing l, got;
+	(void)state;
+
+	w = open_ok(dir);
+	duet_listing_init(&l);
+	duet_listing_init(&got);
+	add_len(&l, "a/", 'x', 100, 1);
+	add_len(&l, "a/", 'x', 600, 2);  /* long */
+	add_len(&l, "a/", 'x', 4000, 3); /* long, same first 600 bytes */
+	add_len(&l, "a/", 'y', 700, 4);  /* long, after the x ones */
+	add_len(&l, "a/", 'x', 506, 5);  /* the longest that fits a key */
+	add_len(&l, "a/", 'x', 507, 6);  /* the shortest that does not */
+	add_len(&l, "b", 'z', 50, 7);
+	add_len(&l, "a/", 'w', 900, 8);  /* long, before everything under a/x */
+	duet_listing_sort(&l);
+	assert_int_equal(store_listing(w, 9, 1, &l), 0);
+	assert_int_equal(duet_workdir_listing_load(w, 9, 1, &got), 0);
+	assert_same_listing(&l, &got);
+	duet_listing_dispose(&got);
+	/* the other side is apart */
+	assert_int_equal(duet_workdir_listing_load(w, 9, 2, &got), 0);
+	assert_int_equal(got.n, 0);
+	duet_listing_dispose(&got);
+
+	/* no change: nothing written */
+	assert_int_equal(duet_workdir_txn_begin(w, 0, &t), 0);
+	assert_int_equal(duet_workdir_listing_update(t, 9, 1, &l, &st), 0);
+	assert_int_equal(duet_workdir_txn_commit(t), 0);
+	assert_int_equal(st.puts, 0);
+	assert_int_equal(st.dels, 0);
+	assert_int_equal(st.same, 8);
+
+	/* one long path goes, one changes, one comes */
+	duet_listing_dispose(&l);
+	duet_listing_init(&l);
+	add_len(&l, "a/", 'x', 100, 1);
+	add_len(&l, "a/", 'x', 4000, 33); /* changed */
+	add_len(&l, "a/", 'y', 700, 4);
+	add_len(&l, "a/", 'x', 506, 5);
+	add_len(&l, "a/", 'x', 507, 6);
+	add_len(&l, "b", 'z', 50, 7);
+	add_len(&l, "a/", 'w', 900, 8);
+	add_len(&l, "c/", 'q', 2000, 9); /* new */
+	duet_listing_sort(&l);
+	assert_int_equal(duet_workdir_txn_begin(w, 0, &t), 0);
+	assert_int_equal(duet_workdir_listing_update(t, 9, 1, &l, &st), 0);
+	assert_int_equal(duet_workdir_txn_commit(t), 0);
+	assert_int_equal(st.puts, 2);
+	assert_int_equal(st.dels, 1);
+	assert_int_equal(st.same, 6);
+	assert_int_equal(duet_workdir_listing_load(w, 9, 1, &got), 0);
+	assert_same_listing(&l, &got);
+	duet_listing_dispose(&got);
+
+	/* clear takes the long ones too */
+	assert_int_equal(duet_workdir_txn_begin(w, 0, &t), 0);
+	assert_int_equal(duet_workdir_listing_clear(t, 9, 1), 0);
+	assert_int_equal(duet_workdir_txn_commit(t), 0);
+	assert_int_equal(duet_workdir_listing_load(w, 9, 1, &got), 0);
+	assert_int_equal(got.n, 0);
+	duet_listing_dispose(&got);
+
+	/* beyond 64 KiB a path is refused with a clear error */
+	duet_listing_dispose(&l);
+	duet_listing_init(&l);
+	add_len(&l, "a/", 'x', 70000, 1);
+	assert_int_equal(store_listing(w, 9, 1, &l), DUET_E_NAMETOOLONG);
+	assert_non_null(strstr(duet_err_msg(), "path too long to store"));
 	duet_listing_dispose(&l);
 	duet_workdir_close(w);
 	rmtree(dir);
@@ -1254,7 +1350,8 @@ main(void)
 		cmocka_unit_test(test_listing_update_changed_only),
 		cmocka_unit_test(test_listing_update_value_size),
 		cmocka_unit_test(test_map_growth),
-		cmocka_unit_test(test_map_resized_elsewhere),
+		cmocka_unit_test(test_long_paths),
+	    cmocka_unit_test(test_map_resized_elsewhere),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_alloc_failures),
