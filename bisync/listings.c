@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "backends/registry.h"
 #include "bisync/run.h"
+#include "bisync/run_int.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
@@ -37,6 +39,8 @@ struct bl {
 	struct duet_workdir *w;                 /* owned; NULL until opened */
 	uint32_t pair;
 	struct duet_listing l1, l2;             /* the two listings */
+	unsigned char fmd5[16];                 /* import: the filters file's md5 */
+	int has_fmd5;                           /* rclone's FILE.md5 matched it */
 };
 
 static void
@@ -408,6 +412,10 @@ bl_import_txn(struct duet_workdir_txn *t, void *ctx)
 	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
 		return rc;
 	pr.state = DUET_PAIR_CLEAN;
+	if (b->has_fmd5) {
+		memcpy(pr.filters_md5, b->fmd5, 16);
+		pr.has_filters_md5 = 1;
+	}
 	rc = duet_workdir_pair_put(t, b->pair, &pr);
 	duet_workdir_pair_dispose(&pr);
 	return rc;
@@ -438,6 +446,48 @@ bl_import_store(struct bl *b)
 	return rc == 0 ? DUET_BISLST_OK : DUET_BISLST_ERROR;
 }
 
+/* Checks rclone's fingerprint of --filters-file (FILE.md5, hex) against
+ * the file, to carry it over. */
+static enum duet_bislst_result
+bl_import_filters(struct bl *b)
+{
+	const char *f = b->o->filters_file;
+	char md5file[BL_PATHMAX], hex[33], want[40];
+	struct duet_hashes h;
+	FILE *fp;
+	size_t n;
+
+	if (f == NULL)
+		return DUET_BISLST_OK;
+	if (brun_filters_md5(f, b->fmd5) != 0) {
+		duet_log(DUET_LOG_ERROR, "%s", duet_err_msg());
+		return DUET_BISLST_ERROR;
+	}
+	snprintf(md5file, sizeof(md5file), "%s.md5", f);
+	if ((fp = fopen(md5file, "r")) == NULL) {
+		duet_log(DUET_LOG_NOTICE, "no %s (rclone's fingerprint of the filters file): the "
+		    "first `duet bisync --filters-file %s` will ask for --resync, as rclone's would",
+		    md5file, f);
+		return DUET_BISLST_OK;
+	}
+	n = fread(want, 1, sizeof(want) - 1, fp);
+	fclose(fp);
+	want[n] = '\0';
+	want[strcspn(want, " \r\n")] = '\0';
+	memset(&h, 0, sizeof(h));
+	h.mask = DUET_HASH_BIT(DUET_HASH_MD5);
+	memcpy(h.v[DUET_HASH_MD5], b->fmd5, 16);
+	duet_hash_hex(&h, DUET_HASH_MD5, hex);
+	if (strcasecmp(want, hex) != 0) {
+		duet_log(DUET_LOG_ERROR, "filters file %s has changed since rclone's last run (%s "
+		    "differs): its listings do not fit the filters; run `duet bisync --resync "
+		    "--filters-file %s` instead of importing", f, md5file, f);
+		return DUET_BISLST_ERROR;
+	}
+	b->has_fmd5 = 1;
+	return DUET_BISLST_OK;
+}
+
 enum duet_bislst_result
 duet_bislst_import(const struct duet_bislst_opts *o)
 {
@@ -445,6 +495,7 @@ duet_bislst_import(const struct duet_bislst_opts *o)
 	enum duet_bislst_result r;
 
 	if ((r = bl_open(&b, o)) != DUET_BISLST_OK || (r = bl_import_check(&b)) != DUET_BISLST_OK ||
+	    (r = bl_import_filters(&b)) != DUET_BISLST_OK ||
 	    (r = bl_read(b.file1, &b.l1)) != DUET_BISLST_OK ||
 	    (r = bl_read(b.file2, &b.l2)) != DUET_BISLST_OK ||
 	    (r = bl_import_store(&b)) != DUET_BISLST_OK)

@@ -26,6 +26,9 @@ struct duet_bislst_opts {
 	const char *dir;           /* export: where to write; import: rclone's
 	                              workdir to read from */
 	struct duet_fs_opts fs;    /* backend options */
+	const char *filters_file;  /* import: the --filters-file of rclone's runs,
+	                              whose FILE.md5 (rclone's fingerprint) is
+	                              checked and carried over; NULL: none */
 };
 
 /*
@@ -49,6 +52,10 @@ enum duet_bislst_result duet_bislst_export(const struct duet_bislst_opts *o);
  * any other sessions' listings in dir and the way out: --resync),
  * DUET_BISLST_ERROR when a file cannot be read, has no valid entry, or the
  * workdir fails (another pair with the same session name, lock held).
+ * With filters_file, the fingerprint rclone left in FILE.md5 must match
+ * the file (else ERROR: the filters changed after rclone's last run) and
+ * is stored with the pair; without FILE.md5 a NOTICE says the first run
+ * will ask for --resync, as rclone's would.
  */
 enum duet_bislst_result duet_bislst_import(const struct duet_bislst_opts *o);
 

@@ -35,6 +35,7 @@ cmd_bisync_listings(struct cli_opts *o)
 	b.path2 = o->args[2];
 	b.dir = forget ? "." : o->args[3];
 	b.workdir = o->workdir;
+	b.filters_file = o->filters_file;
 	cli_fs_opts(o, &b.fs);
 	if (forget)
 		return (int)duet_bislst_forget(&b);

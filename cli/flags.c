@@ -176,7 +176,7 @@ static const struct flag flags[] = {
 	{"backup-dir2", 0, F_STR, O(backup_dir2), 0, "bisync", "Backup directory for Path2"},
 	{"remove-empty-dirs", 0, F_BOOL, O(remove_empty_dirs), 0, "bisync", "Remove empty directories at the end of the run"},
 	{"download-hash", 0, F_BOOL, O(download_hash), 0, "bisync", "Compute hashes by reading files where the backend has none"},
-	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync", "Filter rules for bisync; a change of this file demands --resync"},
+	{"filters-file", 0, F_STR, O(filters_file), 0, "bisync bisync-listings", "Filter rules for bisync; a change of this file demands --resync (import: carry rclone's FILE.md5)"},
 	{"force", 0, F_BOOL, O(force), 0, "bisync", "Bypass the --max-delete safety check"},
 	{"ignore-listing-checksum", 0, F_BOOL, O(ignore_listing_checksum), 0, "bisync", "Do not use hashes from listings to detect changes"},
 	{"max-lock", 0, F_DUR, O(max_lock), 0, "bisync", "Consider a lock from another host expired after this long (min 2m; default never)"},

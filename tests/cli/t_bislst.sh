@@ -113,6 +113,29 @@ if ! oracle_missing "rclone bisync listings"; then
 	expect_rc "import of an unusable file: exit 1" 1 L import r/p1 r/p2 "$T/rw3" --workdir "$T/dwd4"
 	expect_grep "names the file" "$R.path2.lst: no file entry" "$T/err"
 	expect_rc "so the pair still needs --resync" 3 L export r/p1 r/p2 x --workdir "$T/dwd4"
+
+	# --- --filters-file: rclone's fingerprint (FILE.md5) comes along
+	mkdir -p f/p1 f/p2; cp -a r/p1/. f/p1/; cp -a r/p1/. f/p2/
+	printf -- '- *.tmp\n' >filters.txt
+	RF=$(session "$T/f/p1" "$T/f/p2")
+	RCLONE_CONFIG=rc.conf "$RCLONE" bisync f/p1 f/p2 --resync --workdir "$T/fw" \
+		--filters-file "$T/filters.txt" >r.out 2>&1
+	check "rclone wrote the filters fingerprint" test -f filters.txt.md5
+	expect_rc "import with --filters-file" 0 L import f/p1 f/p2 "$T/fw" --workdir "$T/fwd" \
+		--filters-file "$T/filters.txt"
+	expect_rc "bisync --filters-file runs without --resync after import" 0 \
+		"$D" bisync f/p1 f/p2 --workdir "$T/fwd" --filters-file "$T/filters.txt" -v
+	expect_grep "and finds nothing to do" "No changes found" "$T/err"
+	printf -- '- *.bak\n' >>filters.txt
+	expect_rc "filters changed after rclone's run: import refused" 1 \
+		L import f/p1 f/p2 "$T/fw" --workdir "$T/fwd2" --filters-file "$T/filters.txt"
+	expect_grep "says the filters changed and the way out" "has changed since rclone's last run.*--resync" "$T/err"
+	rm filters.txt.md5
+	expect_rc "no FILE.md5: import still works" 0 \
+		L import f/p1 f/p2 "$T/fw" --workdir "$T/fwd3" --filters-file "$T/filters.txt"
+	expect_grep "and says the first run asks for --resync" "will ask for --resync" "$T/err"
+	expect_rc "which it does, as rclone's would" 7 \
+		"$D" bisync f/p1 f/p2 --workdir "$T/fwd3" --filters-file "$T/filters.txt"
 fi
 
 # --- literal U+201B and U+240A in a name: quoted with U+201B as rclone
