@@ -35,12 +35,15 @@ brun_on_item(void *ctx, const struct duet_xfer_item *it)
 	struct brun *b = ((struct brun_xctx *)ctx)->b;
 	if (it->op == DUET_OP_SKIP) {
 		bitem_add(&b->skipped, it->path);
+		b->sorted = 0;
 		return;
 	}
 	if (it->err != 0 || (it->op != DUET_OP_COPY && it->op != DUET_OP_DELETE))
 		return;
-	if (b->o->confirm != NULL)
+	if (brun_tracking(b)) {
 		bitem_add(&b->done, it->path);
+		b->sorted = 0;
+	}
 	brun_failpoint(b);
 }
 
@@ -108,7 +111,13 @@ brun_done(struct brun *b, const char *path)
 	}
 	if (b->skipped.n > 0 && duet_listing_find(&b->skipped, path) != NULL)
 		return 0;
-	return b->o->confirm == NULL || duet_listing_find(&b->done, path) != NULL;
+	return !brun_tracking(b) || duet_listing_find(&b->done, path) != NULL;
+}
+
+int
+brun_tracking(const struct brun *b)
+{
+	return b->o->confirm != NULL || (b->o->resilient && b->o->retries > 1);
 }
 
 void

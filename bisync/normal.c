@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -515,6 +516,60 @@ bn_rmdirs(struct bnormal *n, struct duet_fs *dst, int dside, const struct duet_e
 	return rc;
 }
 
+static void
+bn_sleep(int64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+	if (ns > 0)
+		nanosleep(&ts, NULL);
+}
+
+/* Runs one step's copies or deletes. With --resilient and --retries, a
+ * step that failed runs again on what is not done yet, as rclone does. */
+static int
+bn_xfer(struct bnormal *n, int del, struct duet_fs *src, struct duet_fs *dst,
+    const struct bn_batch *t, const struct duet_xfer_opts *x, struct duet_stats *st)
+{
+	const struct duet_bisync_opts *o = n->b->o;
+	int tries = o->resilient && o->retries > 1 ? o->retries + 1 : 1, rc;
+	const struct duet_entry **v = t->v;
+	const char **dp = t->dst;
+	const struct duet_entry **rv = NULL;
+	const char **rd = NULL;
+	size_t nv = t->n;
+
+	for (int i = 1;; i++) {
+		rc = del ? duet_xfer_delete_list(dst, v, nv, x, st)
+		         : duet_xfer_copy_list(src, v, dp, nv, dst, x, st);
+		if (rc == 0 || i >= tries || rc == DUET_E_CANCELLED || n->b->quit)
+			break;
+		duet_log(DUET_LOG_NOTICE, "Received error: %s - retrying as --resilient is set. "
+		    "Retry %d/%d", duet_err_msg(), i, tries - 1);
+		bn_sleep(o->retries_sleep);
+		if (rv == NULL && ((rv = duet_calloc(t->n, sizeof(*rv))) == NULL ||
+		    (rd = duet_calloc(t->n, sizeof(*rd))) == NULL))
+			break;
+		nv = 0;
+		for (size_t k = 0; k < t->n; k++) {
+			const char *p = del || t->dst[k] == NULL ? t->v[k]->path : t->dst[k];
+			if (brun_done(n->b, p))
+				continue;
+			rv[nv] = t->v[k];
+			rd[nv++] = t->dst[k];
+		}
+		v = rv;
+		dp = rd;
+		duet_stats_init(st);
+		if (nv == 0) {
+			rc = 0;
+			break;
+		}
+	}
+	duet_free(rv);
+	duet_free(rd);
+	return rc;
+}
+
 static int
 bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs *dst,
     uint64_t *count)
@@ -549,10 +604,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	duet_stats_init(&st);
 	brun_batch_reset(n->b);
 	if (rc == 0 && nfiles > 0 && !n->b->quit) {
-		if (del)
-			rc = duet_xfer_delete_list(dst, t.v, nfiles, &x, &st);
-		else
-			rc = duet_xfer_copy_list(src, t.v, t.dst, nfiles, dst, &x, &st);
+		rc = bn_xfer(n, del, src, dst, &t, &x, &st);
 		*count += (uint64_t)(atomic_load(&st.transfers) + atomic_load(&st.deletes));
 		if (asking && n->b->quit && rc == DUET_E_CANCELLED)
 			rc = 0; /* the user quit: what is left waits for the next run */

@@ -49,7 +49,11 @@ struct duet_bisync_opts {
 	int max_delete;              /* percentage, 0..100 (default 50) */
 	int check_sync;              /* enum duet_check_sync (default true) */
 	int recover;                 /* --recover: finish an interrupted run */
-	int resilient;               /* --resilient: retryable errors keep the listings */
+	int resilient;               /* --resilient: retryable errors keep the listings,
+	                                and a failed copy or delete step is run again */
+	int retries;                 /* --retries: with resilient, a failed step runs
+	                                up to this many more times (0, 1: not again) */
+	int64_t retries_sleep;       /* --retries-sleep: ns between those attempts */
 	int64_t max_lock;            /* --max-lock in ns (0: never expires) */
 	struct duet_conflict_opts conflict; /* resolution, loser, suffixes */
 	struct duet_fs_opts fs;      /* backend options */

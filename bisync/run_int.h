@@ -145,6 +145,9 @@ int brun_ask(struct brun *b, const char *action, const char *path);
  * batch: not skipped (-i, or its destination changed since the walk), and
  * with -i reported done. brun_batch_reset starts the next batch. */
 int brun_done(struct brun *b, const char *path);
+/* 1 when done items are recorded one by one (-i, or --resilient with
+ * --retries: a step run again takes only what is not done yet). */
+int brun_tracking(const struct brun *b);
 void brun_batch_reset(struct brun *b);
 /* The run renamed a file from or to path on side: no longer what the walk
  * saw, and no reason to skip a copy or delete there. DUET_E_NOMEM. */

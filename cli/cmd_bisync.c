@@ -172,6 +172,8 @@ cmd_bisync(struct cli_opts *o)
 	b.filters_file = o->filters_file;
 	b.check_access = o->check_access;
 	b.resilient = o->resilient;
+	b.retries = o->retries;
+	b.retries_sleep = o->retries_sleep;
 	b.max_lock = o->max_lock;
 	if (b.max_lock > 0 && b.max_lock < 120LL * 1000000000LL) {
 		fprintf(stderr, "NOTICE: --max-lock below 2m is raised to 2m\n");

@@ -182,7 +182,7 @@ static const struct flag flags[] = {
 	{"max-lock", 0, F_DUR, O(max_lock), 0, "bisync", "Consider a lock from another host expired after this long (min 2m; default never)"},
 	{"no-cleanup", 0, F_BOOL, O(no_cleanup), 0, "bisync", "Keep the working files (for debugging)"},
 	{"recover", 0, F_BOOL, O(recover), 0, "bisync", "Finish an interrupted run (a crash, kill -9) instead of demanding --resync"},
-	{"resilient", 0, F_BOOL, O(resilient), 0, "bisync", "Allow the next run to retry after a less serious error"},
+	{"resilient", 0, F_BOOL, O(resilient), 0, "bisync", "Allow the next run to retry after a less serious error; with --retries, run a failed step again"},
 	{"no-slow-hash", 0, F_BOOL, O(no_slow_hash), 0, "bisync", "Ignore listing hashes on backends where hashing is slow"},
 	{"slow-hash-sync-only", 0, F_BOOL, O(slow_hash_sync_only), 0, "bisync", "Use slow hashes only for files about to be synced"},
 	{"workdir", 0, F_STR, O(workdir), 0, "bisync bisync-listings", "Where bisync keeps its state (default ~/.local/state/duet/bisync)"},

@@ -281,4 +281,25 @@ rm "$(find lp2 -name 'fff*.txt')"
 expect_rc "long path: a delete" 0 "$D" bisync lp1 lp2 --workdir "$T/lpwd"
 expect_eq "long path: delete reached path1" 0 "$(find lp1 -name 'fff*.txt' | wc -l)"
 
+# --- --resilient with --retries: a failed copy step runs again (as an
+# unprivileged user, so a read-only directory makes the copy fail)
+mkdir -p rs1/d rs2 rswd; mkfile rs1/keep "k"; mkfile rs1/d/a "a"; cp -a rs1/. rs2/
+chown -R 65534:65534 rs1 rs2 rswd
+NB() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$D" bisync rs1 rs2 --workdir "$T/rswd" "$@"; }
+expect_rc "resilient: resync" 0 NB --resync
+mkfile rs1/d/new "new"; mkfile rs1/other "o"; chown 65534:65534 rs1/d/new rs1/other
+chmod 555 rs2/d
+(sleep 1.5; chmod 755 rs2/d) &
+expect_rc "resilient: the retried step succeeds" 0 NB --resilient --retries 3 --retries-sleep 1s
+wait
+expect_grep "resilient: says it retries" "retrying as --resilient is set. Retry 1/3" "$T/err"
+check "resilient: the file arrived on the retry" test -f rs2/d/new
+check "resilient: the other file too" test -f rs2/other
+expect_rc "resilient: next run has nothing to do" 0 NB -v
+expect_grep "resilient: no changes" "No changes found" "$T/err"
+mkfile rs1/d/new2 "n2"; chown 65534:65534 rs1/d/new2; chmod 555 rs2/d
+expect_rc "without --resilient the step is not run again" 7 NB --retries 3 --retries-sleep 1s
+expect_no_grep "without --resilient: no retry" "retrying as --resilient" "$T/err"
+chmod 755 rs2/d
+
 done_testing
