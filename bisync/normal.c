@@ -22,12 +22,15 @@ struct bnormal {
 	size_t nprior[2];                 /* entries of each prior listing */
 	struct duet_deltas d1, d2;
 	struct duet_plan plan;
+	struct duet_listing renamed[2];   /* conflict copies' new names, per side */
 };
 
 static void
 bn_dispose(struct bnormal *n)
 {
 	duet_plan_dispose(&n->plan);
+	duet_listing_dispose(&n->renamed[0]);
+	duet_listing_dispose(&n->renamed[1]);
 	duet_deltas_dispose(&n->d1);
 	duet_deltas_dispose(&n->d2);
 	duet_deltas_stream_dispose(&n->s1);
@@ -329,6 +332,18 @@ bn_ask_rename(struct bnormal *n, const struct duet_action *a, const char *from,
 	return *go ? 0 : bn_decline(n, a->path);
 }
 
+/* Remembers a conflict copy's name, for its NOTICE when it is queued. */
+static void
+bn_note_renamed(struct bnormal *n, int side, const char *to)
+{
+	struct duet_entry e;
+	memset(&e, 0, sizeof(e));
+	e.path = to;
+	e.pathlen = (uint32_t)strlen(to);
+	e.type = DUET_T_FILE;
+	(void)duet_listing_add(&n->renamed[side - 1], &e); /* no memory: an INFO line */
+}
+
 /* Renames of conflict losers, on each side's own backend. */
 static int
 bn_renames(struct bnormal *n)
@@ -349,8 +364,10 @@ bn_renames(struct bnormal *n)
 			return rc;
 		if (!go)
 			continue;
-		duet_log(DUET_LOG_NOTICE, "- %-18s%-43s - %s", a->kind == DUET_ACT_RENAME1 ? "Path1" : "Path2",
-		    "Renaming conflict copy", a->new_path);
+		duet_log(DUET_LOG_NOTICE, "- %-18s%-43s - %s%s", side == 1 ? "Path1" : "Path2",
+		    side == 1 ? "Renaming Path1 copy" : "Renaming Path2 copy",
+		    side == 1 ? b->name1 : b->name2, a->new_path);
+		bn_note_renamed(n, side, to);
 		if (b->o->dry_run)
 			continue;
 		if ((rc = bn_rename_backup(b, fs, side, to)) != 0)
@@ -365,6 +382,8 @@ bn_renames(struct bnormal *n)
 		brun_failpoint(b);
 	}
 	duet_listing_sort(&b->declined);
+	duet_listing_sort(&n->renamed[0]);
+	duet_listing_sort(&n->renamed[1]);
 	return 0;
 }
 
@@ -516,6 +535,34 @@ bn_rmdirs(struct bnormal *n, struct duet_fs *dst, int dside, const struct duet_e
 	return rc;
 }
 
+/* rclone's lines for a step: each queued item (a conflict's renamed copy
+ * at NOTICE), then "Do queued copies to" / "Do queued deletes on". */
+static void
+bn_queue_log(struct bnormal *n, enum duet_act kind, const struct bn_batch *t)
+{
+	struct brun *b = n->b;
+	int del = kind == DUET_ACT_DELETE1 || kind == DUET_ACT_DELETE2;
+	int sside = kind == DUET_ACT_COPY_1TO2 || kind == DUET_ACT_DELETE1 ? 1 : 2;
+	int dside = del ? sside : 3 - sside;
+	enum duet_log_level lv = b->o->dry_run ? DUET_LOG_NOTICE : DUET_LOG_INFO;
+	const char *tag = sside == 1 ? "Path1" : "Path2";
+	const char *root = dside == 1 ? b->name1 : b->name2;
+	const char *what = del ? "Queue delete" : dside == 1 ? "Queue copy to Path1" : "Queue copy to Path2";
+
+	if (t->n == 0)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		const char *p = !del && t->dst[i] != NULL ? t->dst[i] : t->v[i]->path;
+		int renamed = !del && n->renamed[sside - 1].n > 0 &&
+		    duet_listing_find(&n->renamed[sside - 1], t->v[i]->path) != NULL;
+		duet_log(renamed ? DUET_LOG_NOTICE : lv, "- %-18s%-43s - %s%s", tag, what, root, p);
+	}
+	if (del)
+		duet_log(lv, "- %-18s%-43s - %s", "", "Do queued deletes on", tag);
+	else
+		duet_log(lv, "- %-18s%-43s - %s", tag, "Do queued copies to", dside == 1 ? "Path1" : "Path2");
+}
+
 static void
 bn_sleep(int64_t ns)
 {
@@ -600,6 +647,7 @@ bn_do(struct bnormal *n, enum duet_act kind, struct duet_fs *src, struct duet_fs
 	t.n = nfiles;
 	if (rc == 0 && !del && n->b->o->fix_case && !n->b->quit)
 		rc = bn_fix_case(n, dst, dside, &t);
+	bn_queue_log(n, kind, &t);
 	brun_xfer_opts(n->b, dside, &x);
 	duet_stats_init(&st);
 	brun_batch_reset(n->b);
@@ -667,6 +715,8 @@ brun_normal(struct brun *b)
 	memset(&n, 0, sizeof(n));
 	n.b = b;
 	duet_plan_init(&n.plan);
+	duet_listing_init(&n.renamed[0]);
+	duet_listing_init(&n.renamed[1]);
 	if ((r = bn_load(&n)) != DUET_BISYNC_OK)
 		goto out;
 	duet_log(DUET_LOG_INFO, "Building Path1 and Path2 listings");
