@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "backends/local.h"
+#include "backends/s3/s3.h"
 #include "backends/sftp/sftp.h"
 #include "core/error.h"
 
 static const struct duet_backend *const registry[] = {
 	&duet_local_backend,
 	&duet_sftp_backend,
+	&duet_s3_backend,
 };
 
 const struct duet_backend *
@@ -37,7 +39,7 @@ duet_fs_open(const char *spec, const struct duet_fs_opts *o, struct duet_fs **ou
 	b = duet_backend_find(r.type);
 	if (b == NULL)
 		rc = duet_err_set(DUET_E_USAGE,
-		    "%s: unknown backend type \"%s\" (this build has: local, sftp)", spec, r.type);
+		    "%s: unknown backend type \"%s\" (this build has: local, sftp, s3)", spec, r.type);
 	else
 		rc = b->open(&r, o, out);
 	duet_remote_dispose(&r);
