@@ -259,7 +259,8 @@ xorder_sort(const char *spec, struct xjobs *j)
 	pthread_mutex_lock(&mu);
 	xorder_key = strncasecmp(spec, "size", kl) == 0 ? 0 : strncasecmp(spec, "modtime", kl) == 0 ? 2 : 1;
 	xorder_desc = comma && (strncasecmp(comma + 1, "desc", 4) == 0);
-	qsort(j->v, j->n, sizeof(*j->v), xorder_cmp);
+	if (j->n > 1)
+		qsort(j->v, j->n, sizeof(*j->v), xorder_cmp);
 	pthread_mutex_unlock(&mu);
 }
 

@@ -263,7 +263,8 @@ wd_long_load(struct duet_workdir_txn *t, uint32_t id, int side, struct wd_longs 
 		wd_longs_dispose(out);
 		return rc;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), wd_long_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), wd_long_cmp);
 	for (size_t i = 0; i < out->n; i++)
 		out->v[i].e.hashes = out->v[i].h.mask ? &out->v[i].h : NULL;
 	return 0;

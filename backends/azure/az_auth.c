@@ -121,7 +121,8 @@ auth_classify(const struct duet_az_header *h, size_t nh, const char **std,
 			std[k] = h[i].value;
 		}
 	}
-	qsort(xms, *nx, sizeof(*xms), auth_hdr_cmp);
+	if (*nx > 1)
+		qsort(xms, *nx, sizeof(*xms), auth_hdr_cmp);
 	for (size_t i = 1; i < *nx; i++)
 		if (auth_lc_cmp(xms[i - 1]->name, xms[i]->name) == 0)
 			return duet_err_set(DUET_E_INVAL, "azureblob: header %.64s given twice",
