@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "backends/azure/az.h"
 #include "backends/local.h"
 #include "backends/s3/s3.h"
 #include "backends/sftp/sftp.h"
@@ -14,6 +15,7 @@ static const struct duet_backend *const registry[] = {
 	&duet_local_backend,
 	&duet_sftp_backend,
 	&duet_s3_backend,
+	&duet_azure_backend,
 };
 
 const struct duet_backend *

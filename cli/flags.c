@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/remote.h"
 #include "core/xfer.h"
 
 enum flag_type {
@@ -259,39 +260,11 @@ flag_takes_value(const struct flag *f)
 int
 cli_parse_size(const char *s, int64_t *out)
 {
-	char *end;
-	double v;
-	double mult = 1024; /* rclone: a bare number is KiB */
 	if (strcasecmp(s, "off") == 0) {
 		*out = -1;
 		return 0;
 	}
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0)
-		return -1;
-	if (*end != '\0') {
-		switch (toupper((unsigned char)*end)) {
-		case 'B': mult = 1; break;
-		case 'K': mult = 1024.0; break;
-		case 'M': mult = 1024.0 * 1024; break;
-		case 'G': mult = 1024.0 * 1024 * 1024; break;
-		case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
-		case 'P': mult = 1024.0 * 1024 * 1024 * 1024 * 1024; break;
-		default: return -1;
-		}
-		end++;
-		if (*end == 'i' || *end == 'I')
-			end++;
-		if ((*end == 'B' || *end == 'b') && mult > 1)
-			end++;
-		if (*end != '\0')
-			return -1;
-	}
-	if (v * mult > 9.2e18)
-		return -1;
-	*out = (int64_t)llround(v * mult);
-	return 0;
+	return duet_parse_size(s, out);
 }
 
 int

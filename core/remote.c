@@ -1,9 +1,15 @@
 /*
  * remote.c: remote spec parsing (local paths, :type,k=v:path, name:path).
  */
+#define _DEFAULT_SOURCE /* strcasecmp */
 #include "remote.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -15,6 +21,57 @@ duet_remote_get(const struct duet_remote *r, const char *key)
 		if (strcmp(r->kv[i].key, key) == 0)
 			return r->kv[i].value;
 	return NULL;
+}
+
+int
+duet_remote_get_bool(const struct duet_remote *r, const char *key, int def)
+{
+	const char *s = duet_remote_get(r, key);
+
+	if (s == NULL || *s == '\0')
+		return def;
+	return strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 || strcmp(s, "1") == 0;
+}
+
+int64_t
+duet_remote_get_size(const struct duet_remote *r, const char *key, int64_t def)
+{
+	const char *s = duet_remote_get(r, key);
+	int64_t v;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	return duet_parse_size(s, &v) == 0 ? v : -1;
+}
+
+int
+duet_parse_size(const char *s, int64_t *out)
+{
+	static const char units[] = "BKMGTP";
+	const char *u;
+	char *end;
+	double v, mult = 1024; /* rclone: a bare number is KiB */
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !(v >= 0))
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
+			return -1;
+		mult = pow(1024.0, (double)(u - units));
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+		if ((*end == 'B' || *end == 'b') && mult > 1)
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v * mult > 9.2e18)
+		return -1;
+	*out = (int64_t)llround(v * mult);
+	return 0;
 }
 
 int
@@ -69,7 +126,57 @@ remote_name_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* Parses ":type,k=v,k2=v2:" options (text between the colons). */
+/* The end of a connection string's options: the ':' after spec[0],
+ * outside quotes. NULL when there is none (or a quote is not closed). */
+static const char *
+remote_inline_end(const char *s)
+{
+	char q = 0;
+	for (s++; *s != '\0'; s++) {
+		if (q != 0) {
+			if (*s == q && s[1] == q)
+				s++; /* a doubled quote is one literal quote */
+			else if (*s == q)
+				q = 0;
+		} else if ((*s == '\'' || *s == '"') && (s[-1] == '=')) {
+			q = *s;
+		} else if (*s == ':') {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Reads one value at *p up to ',' or end (quoted as rclone: 'v' or "v",
+ * the quote doubled inside). New string or NULL (no memory). */
+static char *
+remote_inline_value(const char **p, const char *end)
+{
+	const char *s = *p;
+	char *out = duet_malloc((size_t)(end - s) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	if (s < end && (*s == '\'' || *s == '"')) {
+		char q = *s++;
+		for (; s < end; s++) {
+			if (*s == q && s + 1 < end && s[1] == q)
+				*o++ = *s++;
+			else if (*s == q) {
+				s++;
+				break;
+			} else
+				*o++ = *s;
+		}
+	}
+	for (; s < end && *s != ','; s++)
+		*o++ = *s;
+	*o = '\0';
+	*p = s;
+	return out;
+}
+
+/* Parses ":type,k=v,k2='v:2':" options (text between the colons). */
 static int
 remote_parse_inline(struct duet_remote *r, const char *s, size_t n)
 {
@@ -86,7 +193,7 @@ remote_parse_inline(struct duet_remote *r, const char *s, size_t n)
 		return duet_err_set(DUET_E_USAGE, "remote %s: missing backend type after ':'", r->spec);
 	p = comma;
 	while (p < end) {
-		const char *eq, *k = p + 1;
+		const char *eq, *k = p + 1, *v;
 		char *key, *val;
 		comma = memchr(k, ',', (size_t)(end - k));
 		if (comma == NULL)
@@ -95,7 +202,10 @@ remote_parse_inline(struct duet_remote *r, const char *s, size_t n)
 		if (eq == NULL)
 			eq = comma;
 		key = duet_strndup(k, (size_t)(eq - k));
-		val = eq < comma ? duet_strndup(eq + 1, (size_t)(comma - eq - 1)) : duet_strdup("true");
+		v = eq + 1;
+		val = eq < comma ? remote_inline_value(&v, end) : duet_strdup("true");
+		if (eq < comma)
+			comma = v;
 		if (key == NULL || val == NULL) {
 			duet_free(key);
 			duet_free(val);
@@ -124,7 +234,7 @@ remote_parse_in(const char *spec, duet_remote_lookup lookup, void *ctx,
 	if (spec[0] == '\0')
 		return duet_err_set(DUET_E_USAGE, "empty path: give a directory or remote:path");
 	if (spec[0] == ':') {
-		colon = strchr(spec + 1, ':');
+		colon = remote_inline_end(spec);
 		if (colon == NULL)
 			return duet_err_set(DUET_E_USAGE,
 			    "remote %s: connection string needs a closing ':' (:TYPE,key=value:path)", spec);

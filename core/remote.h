@@ -14,6 +14,7 @@
 #define DUET_CORE_REMOTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct duet_remote_kv {
 	char *key;   /* owned */
@@ -31,6 +32,17 @@ struct duet_remote {
 
 /* Returns the option's value or NULL. */
 const char *duet_remote_get(const struct duet_remote *r, const char *key);
+/* A boolean option: true/yes/1 (any case) or false/no/0; def when unset
+ * or empty. */
+int duet_remote_get_bool(const struct duet_remote *r, const char *key, int def);
+/* A size option in rclone's SizeSuffix (see duet_parse_size); def when
+ * unset or empty, -1 when malformed. */
+int64_t duet_remote_get_size(const struct duet_remote *r, const char *key, int64_t def);
+
+/* rclone's SizeSuffix: a number (fractions allowed) with an optional
+ * B, K, M, G, T or P, then an optional "i" and "B"; a bare number is
+ * KiB. 0 and *out in bytes, or -1 when malformed or too large. */
+int duet_parse_size(const char *s, int64_t *out);
 
 /*
  * Parses spec into *r. Named remotes are looked up with `lookup` (may be

@@ -23,43 +23,6 @@
 
 /* ---- options ---- */
 
-/* rclone's SizeSuffix: a bare number is KiB; B, K, M, G, T with an
- * optional "i" and "B". -1 when malformed. */
-static int64_t
-s3_size(const char *s, int64_t def)
-{
-	char *end;
-	double v, m = 1024;
-
-	if (s == NULL || *s == '\0')
-		return def;
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'B': m = 1; end++; break;
-	case 'K': m = 1024.0; end++; break;
-	case 'M': m = 1024.0 * 1024; end++; break;
-	case 'G': m = 1024.0 * 1024 * 1024; end++; break;
-	case 'T': m = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: return -1;
-	}
-	if (*end == 'i')
-		end++;
-	if ((*end == 'B' || *end == 'b') && m > 1)
-		end++;
-	return *end == '\0' ? (int64_t)(v * m) : -1;
-}
-
-static int
-s3_bool(const char *s, int def)
-{
-	if (s == NULL || *s == '\0')
-		return def;
-	return strcasecmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcasecmp(s, "yes") == 0;
-}
-
 static char *
 s3_dup(const char *s)
 {
@@ -131,7 +94,7 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	fs->akid = s3_dup(duet_remote_get(r, "access_key_id"));
 	fs->secret = s3_dup(duet_remote_get(r, "secret_access_key"));
 	fs->token = s3_dup(duet_remote_get(r, "session_token"));
-	if (s3_bool(duet_remote_get(r, "env_auth"), 0) && fs->akid == NULL) {
+	if (duet_remote_get_bool(r, "env_auth", 0) && fs->akid == NULL) {
 		fs->akid = s3_dup(getenv("AWS_ACCESS_KEY_ID"));
 		fs->secret = s3_dup(getenv("AWS_SECRET_ACCESS_KEY"));
 		fs->token = s3_dup(getenv("AWS_SESSION_TOKEN"));
@@ -146,18 +109,18 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	fs->region = duet_strdup(region != NULL && *region ? region : "us-east-1");
 	fs->acl = s3_dup(duet_remote_get(r, "acl"));
 	fs->storage_class = s3_dup(duet_remote_get(r, "storage_class"));
-	fs->chunk_size = s3_size(duet_remote_get(r, "chunk_size"), 5 << 20);
-	fs->copy_cutoff = s3_size(duet_remote_get(r, "copy_cutoff"), (int64_t)4995 << 20);
+	fs->chunk_size = duet_remote_get_size(r, "chunk_size", 5 << 20);
+	fs->copy_cutoff = duet_remote_get_size(r, "copy_cutoff", (int64_t)4995 << 20);
 	g = duet_remote_get(r, "upload_concurrency");
 	fs->concurrency = g != NULL ? atoi(g) : 4;
 	g = duet_remote_get(r, "list_chunk");
 	fs->list_chunk = g != NULL ? atoi(g) : 1000;
-	fs->no_check_bucket = s3_bool(duet_remote_get(r, "no_check_bucket"), 0);
-	fs->markers = s3_bool(duet_remote_get(r, "directory_markers"), 0);
+	fs->no_check_bucket = duet_remote_get_bool(r, "no_check_bucket", 0);
+	fs->markers = duet_remote_get_bool(r, "directory_markers", 0);
 	if (fs->chunk_size < S3_MIN_PART || fs->copy_cutoff < S3_MIN_PART)
 		return duet_err_set(DUET_E_USAGE, "s3: %s: chunk_size and copy_cutoff must be sizes "
 		    "of at least 5Mi (S3's smallest part)", r->spec);
-	if (s3_size(duet_remote_get(r, "upload_cutoff"), 0) < 0)
+	if (duet_remote_get_size(r, "upload_cutoff", 0) < 0)
 		return duet_err_set(DUET_E_USAGE, "s3: %s: upload_cutoff: not a size", r->spec);
 	if (fs->concurrency < 1 || fs->concurrency > 64 || fs->list_chunk < 1 || fs->list_chunk > 1000)
 		return duet_err_set(DUET_E_USAGE, "s3: %s: upload_concurrency wants 1..64 and "
@@ -173,8 +136,8 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	fs->scheme_host = duet_strdup(buf);
 	host = strstr(buf, "://") + 3;
 	fs->host = duet_strndup(host, strcspn(host, "/"));
-	g = duet_remote_get(r, "force_path_style");
-	path_style = g != NULL ? s3_bool(g, 1) : !(s3_vhost_provider(prov) && ep == NULL);
+	path_style = duet_remote_get_bool(r, "force_path_style",
+	    !(s3_vhost_provider(prov) && ep == NULL));
 	if (fs->region == NULL || fs->scheme_host == NULL || fs->host == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
 	fs->vhost = NULL;

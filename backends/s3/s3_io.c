@@ -39,7 +39,8 @@ struct s3_rs {
 static ssize_t
 s3_read(struct duet_rstream *ds, void *buf, size_t n)
 {
-	return duet_http_stream_read(((struct s3_rs *)ds)->st, buf, n);
+	struct s3_rs *r = (struct s3_rs *)ds;
+	return r->st != NULL ? duet_http_stream_read(r->st, buf, n) : 0;
 }
 
 static void
@@ -87,7 +88,23 @@ s3_open_read(struct duet_fs *dfs, const char *path, int64_t offset, struct duet_
 		r->c.nheaders = 1;
 	}
 	duet_http_resp_init(&r->resp);
-	if ((rc = s3_stream(fs, &r->c, &r->p, &r->resp, &r->st)) != 0) {
+	rc = s3_stream(fs, &r->c, &r->p, &r->resp, &r->st);
+	if (rc == DUET_E_INVAL && r->resp.status == 416) {
+		/* a range from the very end: S3 refuses it, a file reads nothing */
+		struct s3_head h;
+		if ((rc = s3_head(fs, r->key, &h)) == 0 && h.size != offset)
+			rc = duet_err_set(DUET_E_INVAL, "s3: read %s from %lld: past the end (%lld bytes)",
+			    path, (long long)offset, (long long)h.size);
+		r->st = NULL;
+		if (rc == 0) {
+			r->s.ops = &s3_rops;
+			r->s.fd = -1;
+			r->s.size = offset;
+			*out = &r->s;
+			return 0;
+		}
+	}
+	if (rc != 0) {
 		s3_rclose(&r->s);
 		return rc;
 	}

@@ -522,6 +522,14 @@ s3_rmdir(struct duet_fs *dfs, const char *dir)
 	s3_lst_dispose(&l);
 	if (rc == 0 && other)
 		rc = duet_err_set(DUET_E_NOTEMPTY, "s3: rmdir %s: directory not empty", dir);
+	if (rc == 0 && dir[0] != '\0') {
+		struct s3_head h;
+		prefix[strlen(prefix) - 1] = '\0';
+		rc = s3_head(fs, prefix, &h);
+		rc = rc == 0 ? duet_err_set(DUET_E_NOTDIR, "s3: rmdir %s: not a directory", dir)
+		     : rc == DUET_E_NOTFOUND ? 0 : rc;
+		prefix[strlen(prefix)] = '/';
+	}
 	if (rc == 0 && prefix[0] != '\0') {
 		rc = s3_simple(fs, "DELETE", prefix, "rmdir"); /* its marker, if any */
 		if (rc == DUET_E_NOTFOUND)
@@ -537,14 +545,22 @@ int
 s3_remove(struct duet_fs *dfs, const char *path)
 {
 	struct s3_fs *fs = (struct s3_fs *)dfs;
+	struct s3_head h;
 	char *key;
-	int rc;
+	int rc, dir = 0;
 
 	if (fs->bucket == NULL)
 		return s3_need_bucket(fs, "delete");
 	if ((key = s3_key(fs, path)) == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory");
-	rc = s3_simple(fs, "DELETE", key, "delete");
+	/* S3 deletes a missing key without a word: look first, so a file
+	 * that is not there (or a directory) is an error as on a disk. */
+	rc = s3_head(fs, key, &h);
+	if (rc == DUET_E_NOTFOUND && s3_has_children(fs, key, &dir) == 0)
+		rc = dir ? duet_err_set(DUET_E_ISDIR, "s3: delete %s: is a directory", path)
+		         : duet_err_set(DUET_E_NOTFOUND, "s3: delete %s: not found", path);
+	if (rc == 0)
+		rc = s3_simple(fs, "DELETE", key, "delete");
 	duet_free(key);
 	return rc;
 }

@@ -11,7 +11,9 @@
  * only because of files below them reports DUET_T_DIR; move and copy
  * replace a file at the destination and create its parents; a move keeps
  * the mtime; every failure leaves duet_err_code() equal to the returned
- * code and a message naming the path.
+ * code and a message naming the path. A file where a directory is (or
+ * under a file) is refused only with DUET_CAP_DIRS: object stores hold
+ * "d" and "d/x" side by side, as rclone's s3 and azureblob do.
  */
 #ifndef DUET_TESTS_CONFORMANCE_H
 #define DUET_TESTS_CONFORMANCE_H

@@ -152,6 +152,39 @@ test_remote(void **state)
 	assert_int_equal(duet_remote_parse(":sftp,host=h", NULL, NULL, &r), DUET_E_USAGE);
 	assert_int_equal(duet_remote_parse("", NULL, NULL, &r), DUET_E_USAGE);
 	assert_int_equal(duet_remote_parse(":,a=b:x", NULL, NULL, &r), DUET_E_USAGE);
+	/* rclone's quoting: a value with ':' or ',' in quotes, quotes doubled */
+	assert_int_equal(duet_remote_parse(":s3,endpoint='http://h:9000',x=\"a,\"\"b\",y=1:bkt/k",
+	    NULL, NULL, &r), 0);
+	assert_string_equal(duet_remote_get(&r, "endpoint"), "http://h:9000");
+	assert_string_equal(duet_remote_get(&r, "x"), "a,\"b");
+	assert_string_equal(duet_remote_get(&r, "y"), "1");
+	assert_string_equal(r.path, "bkt/k");
+	duet_remote_dispose(&r);
+	assert_int_equal(duet_remote_parse(":s3,endpoint='http://h:9000", NULL, NULL, &r), DUET_E_USAGE);
+	/* option values: sizes as rclone's SizeSuffix, booleans */
+	assert_int_equal(duet_remote_parse(":s3,a=5M,b=1.5Gi,c=10,d=3x,e=TRUE,f=no,g=:k", NULL, NULL,
+	    &r), 0);
+	assert_true(duet_remote_get_size(&r, "a", 0) == 5 << 20);
+	assert_true(duet_remote_get_size(&r, "b", 0) == (int64_t)3 << 29);
+	assert_true(duet_remote_get_size(&r, "c", 0) == 10 << 10);
+	assert_true(duet_remote_get_size(&r, "d", 0) == -1);
+	assert_true(duet_remote_get_size(&r, "g", 7) == 7);
+	assert_true(duet_remote_get_size(&r, "none", 42) == 42);
+	assert_int_equal(duet_remote_get_bool(&r, "e", 0), 1);
+	assert_int_equal(duet_remote_get_bool(&r, "f", 1), 0);
+	assert_int_equal(duet_remote_get_bool(&r, "g", 1), 1);
+	assert_int_equal(duet_remote_get_bool(&r, "none", 0), 0);
+	duet_remote_dispose(&r);
+	{
+		int64_t v;
+		assert_int_equal(duet_parse_size("1P", &v), 0);
+		assert_true(v == (int64_t)1 << 50);
+		assert_int_equal(duet_parse_size("100B", &v), 0);
+		assert_true(v == 100);
+		assert_int_equal(duet_parse_size("-1", &v), -1);
+		assert_int_equal(duet_parse_size("9E", &v), -1);
+		assert_int_equal(duet_parse_size("99999999P", &v), -1);
+	}
 }
 
 static void

@@ -1,0 +1,34 @@
+/*
+ * az_enc.h: the name encoding rclone's azureblob backend applies by
+ * default (its "encoding" option: Slash, BackSlash, Del, Ctl,
+ * RightPeriod, InvalidUtf8), so duet and rclone store and list the same
+ * names. Azure turns '\' into '/' and drops a trailing '.', and XML
+ * cannot carry most control bytes, so these become look-alike symbols:
+ *   '\' -> U+FF3C  '/' -> U+FF0F  DEL -> U+2421  0x01..0x1F -> U+2401..
+ *   a final '.' -> U+FF0E  an invalid UTF-8 byte B -> U+201B + "%02X"
+ * and a name that already holds one of those symbols (or U+2400, or the
+ * quote U+201B) gets U+201B before it, so decoding gives it back.
+ * Applied per path segment: blob names are the encoded segments joined
+ * by '/'. Pure functions, thread-safe.
+ */
+#ifndef DUET_BACKENDS_AZURE_AZ_ENC_H
+#define DUET_BACKENDS_AZURE_AZ_ENC_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/*
+ * Appends path ('/'-separated segments, any bytes but NUL) encoded
+ * segment by segment to out. Errors: DUET_E_NOMEM (no message).
+ */
+int duet_az_enc_path(struct duet_buf *out, const char *path);
+
+/*
+ * Appends the decoding of one stored segment name[0..n) to out. Errors:
+ * DUET_E_BADNAME (no message) when the result would hold a NUL byte;
+ * DUET_E_NOMEM. A '/' may result (from U+FF0F): callers check names.
+ */
+int duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n);
+
+#endif
