@@ -11,14 +11,18 @@
 static _Thread_local char err_buf[1024];
 static _Thread_local int err_last;
 
+/* Formats into a scratch buffer first: an argument may be the current
+ * message (duet_err_msg()) that a caller extends. */
 static void
 err_vset(int code, const char *fmt, va_list ap, const char *tail)
 {
-	int n = vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	char tmp[sizeof(err_buf)];
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	if (n < 0)
-		err_buf[0] = '\0';
-	if (tail != NULL && n >= 0 && (size_t)n < sizeof(err_buf))
-		snprintf(err_buf + n, sizeof(err_buf) - (size_t)n, ": %s", tail);
+		tmp[0] = '\0';
+	if (tail != NULL && n >= 0 && (size_t)n < sizeof(tmp))
+		snprintf(tmp + n, sizeof(tmp) - (size_t)n, ": %s", tail);
+	memcpy(err_buf, tmp, sizeof(err_buf));
 	err_last = code;
 }
 

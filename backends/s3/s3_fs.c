@@ -105,7 +105,7 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	}
 	if ((fs->akid == NULL) != (fs->secret == NULL))
 		return duet_err_set(DUET_E_USAGE, "s3: %s: access_key_id and secret_access_key go "
-		    "together (or set env_auth = true)", r->spec);
+		    "together (or set env_auth = true)", fs->base.name);
 	fs->region = duet_strdup(region != NULL && *region ? region : "us-east-1");
 	fs->acl = s3_dup(duet_remote_get(r, "acl"));
 	fs->storage_class = s3_dup(duet_remote_get(r, "storage_class"));
@@ -119,12 +119,12 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	fs->markers = duet_remote_get_bool(r, "directory_markers", 0);
 	if (fs->chunk_size < S3_MIN_PART || fs->copy_cutoff < S3_MIN_PART)
 		return duet_err_set(DUET_E_USAGE, "s3: %s: chunk_size and copy_cutoff must be sizes "
-		    "of at least 5Mi (S3's smallest part)", r->spec);
+		    "of at least 5Mi (S3's smallest part)", fs->base.name);
 	if (duet_remote_get_size(r, "upload_cutoff", 0) < 0)
-		return duet_err_set(DUET_E_USAGE, "s3: %s: upload_cutoff: not a size", r->spec);
+		return duet_err_set(DUET_E_USAGE, "s3: %s: upload_cutoff: not a size", fs->base.name);
 	if (fs->concurrency < 1 || fs->concurrency > 64 || fs->list_chunk < 1 || fs->list_chunk > 1000)
 		return duet_err_set(DUET_E_USAGE, "s3: %s: upload_concurrency wants 1..64 and "
-		    "list_chunk 1..1000", r->spec);
+		    "list_chunk 1..1000", fs->base.name);
 	if (ep != NULL && *ep != '\0')
 		snprintf(buf, sizeof(buf), "%s%s", strstr(ep, "://") ? "" : "https://", ep);
 	else if (strcmp(fs->region, "us-east-1") == 0)
@@ -139,12 +139,12 @@ s3_opts(struct s3_fs *fs, const struct duet_remote *r)
 	path_style = duet_remote_get_bool(r, "force_path_style",
 	    !(s3_vhost_provider(prov) && ep == NULL));
 	if (fs->region == NULL || fs->scheme_host == NULL || fs->host == NULL)
-		return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
+		return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", fs->base.name);
 	fs->vhost = NULL;
 	if (!path_style && fs->bucket != NULL) {
 		size_t n = strlen(fs->bucket) + strlen(fs->host) + 2;
 		if ((fs->vhost = duet_malloc(n)) == NULL)
-			return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
+			return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", fs->base.name);
 		snprintf(fs->vhost, n, "%s.%s", fs->bucket, fs->host);
 	}
 	return 0;
@@ -283,8 +283,9 @@ s3_fail(struct s3_fs *fs, const struct s3_call *c, struct duet_http_resp *resp, 
 	struct duet_s3_error e;
 	const char *what = c->what != NULL ? c->what : c->method;
 
-	if (resp->status == 0)
-		return rc; /* no answer: the http layer's message says why */
+	if (resp->status < 300)
+		return rc; /* no answer, or a 2xx whose body failed (a sink's
+		              own code and message, such as malformed XML) */
 	memset(&e, 0, sizeof(e));
 	if (resp->body.len > 0 && duet_s3_error_parse(resp->body.p, resp->body.len, &e) == DUET_E_NOMEM)
 		return DUET_E_NOMEM;
@@ -552,6 +553,7 @@ static int
 s3_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_fs **out)
 {
 	struct duet_fs_opts none;
+	struct duet_buf name = DUET_BUF_INIT;
 	struct s3_fs *fs;
 	int rc;
 
@@ -561,11 +563,16 @@ s3_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_f
 		o = &none;
 	}
 	if ((fs = duet_calloc(1, sizeof(*fs))) == NULL)
-		return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
+		return duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->path);
 	pthread_mutex_init(&fs->kc_mu, NULL);
-	rc = duet_fs_init(&fs->base, &duet_s3_backend, r->spec, r->path);
+	/* Not the spec: a connection string may hold the secret key. */
+	if (duet_buf_printf(&name, "%s:%s", r->name != NULL ? r->name : ":s3", r->path) != 0)
+		rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->path);
+	else
+		rc = duet_fs_init(&fs->base, &duet_s3_backend, name.p, r->path);
+	duet_buf_dispose(&name);
 	if (rc == 0 && s3_root(fs, r->path) != 0)
-		rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
+		rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->path);
 	if (rc == 0)
 		rc = s3_opts(fs, r);
 	if (rc == 0)
@@ -574,7 +581,7 @@ s3_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_f
 		size_t n = strlen(fs->scheme_host) + strlen(fs->bucket ? fs->bucket : "") +
 		    strlen(fs->prefix) + 8;
 		if ((fs->base.canon = duet_malloc(n)) == NULL)
-			rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->spec);
+			rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory opening %s", r->path);
 		else
 			snprintf(fs->base.canon, n, "s3:%s/%s/%s", fs->scheme_host,
 			    fs->bucket ? fs->bucket : "", fs->prefix);

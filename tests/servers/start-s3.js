@@ -8,7 +8,128 @@
 // SIGTERM or SIGINT closes it (dropping kept-alive connections) and exits.
 'use strict';
 
+const fs = require('fs');
+const path = require('path');
+// s3rver escapes text itself (he.escape in its builders' value
+// processor) and the fast-xml-parser 5 its lock resolves to escapes
+// again: "a&b" was listed as "a&amp;amp;b". The builder's escaping is
+// enough, so he.escape (used only there) passes text through.
+const he = require('he');
+he.escape = (s) => String(s);
 const S3rver = require('@20minutes/s3rver');
+const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
+const S3Object = require('@20minutes/s3rver/lib/models/object');
+
+// s3rver 4.0.4's listing with a delimiter prunes the directories two
+// levels below the prefix, so a "directory" holding only deeper ones is
+// missing from CommonPrefixes (a/b/c/f gives no "a/" at the root). This
+// replacement walks the whole subtree of the prefix's directory, then
+// folds keys into CommonPrefixes as S3 does. Same result shape.
+FilesystemStore.prototype.listObjects = async function listObjects(bucket, options) {
+  const { delimiter = '', startAfter = '', prefix = '', maxKeys = Infinity } = options;
+  const bucketPath = this.getBucketPath(bucket);
+  const suffix = '._S3rver_object';
+  const cut = prefix.lastIndexOf('/');
+  const start = cut < 0 ? bucketPath
+    : path.join(bucketPath, FilesystemStore.encodeKeyPath(prefix.slice(0, cut)));
+  const all = [];
+  const walk = (dir) => {
+    let names;
+    try {
+      names = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return;
+      throw err;
+    }
+    for (const d of names) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) walk(p);
+      else if (d.name.endsWith(suffix)) {
+        all.push(FilesystemStore.decodeKeyPath(p.slice(bucketPath.length + 1, -suffix.length)));
+      }
+    }
+  };
+  walk(start);
+  all.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const commonPrefixes = new Set();
+  const keys = [];
+  let isTruncated = false;
+  for (const key of all) {
+    if (key <= startAfter || !key.startsWith(prefix)) continue;
+    if (delimiter) {
+      const idx = key.slice(prefix.length).indexOf(delimiter);
+      if (idx !== -1) {
+        commonPrefixes.add(key.slice(0, prefix.length + idx + 1));
+        continue;
+      }
+    }
+    if (keys.length < maxKeys) keys.push(key);
+    else {
+      isTruncated = true;
+      break;
+    }
+  }
+  const metas = await Promise.all(keys.map((key) => this.getMetadata(bucket, key).catch((err) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  })));
+  return {
+    objects: keys.map((k, i) => [k, metas[i]]).filter(([, m]) => m !== undefined)
+      .map(([k, m]) => new S3Object(bucket, k, null, m)),
+    commonPrefixes: [...commonPrefixes].sort(),
+    isTruncated,
+  };
+};
+
+// s3rver has neither AbortMultipartUpload (DELETE ?uploadId) nor
+// ListMultipartUploads (GET ?uploads); duet aborts failed uploads and
+// its tests check that nothing is left. Both are added to s3rver's
+// router right after its authentication, so requests are still signed.
+const router = require('@20minutes/s3rver/lib/routes');
+const S3Error = require('@20minutes/s3rver/lib/models/error');
+
+const uploadsDir = (ctx) => ctx.store.getResourcePath(ctx.params.bucket, undefined, 'uploads');
+router.delete('/:bucket/:key+', async (ctx, next) => {
+  if (!('uploadId' in ctx.query)) return next();
+  const id = String(ctx.query.uploadId);
+  const dir = path.join(uploadsDir(ctx), id);
+  if (!/^[A-Za-z0-9_-]+$/.test(id) || !fs.existsSync(dir)) {
+    throw new S3Error('NoSuchUpload', 'The specified upload does not exist.', { UploadId: id });
+  }
+  await fs.promises.rm(dir, { recursive: true, force: true });
+  ctx.status = 204;
+  return undefined;
+});
+router.get('/:bucket', async (ctx, next) => {
+  if (!('uploads' in ctx.query)) return next();
+  let ids = [];
+  try {
+    ids = fs.readdirSync(uploadsDir(ctx));
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  const prefix = String(ctx.query.prefix || '');
+  const uploads = ids.map((id) => ({
+    Key: fs.readFileSync(path.join(uploadsDir(ctx), id, 'key')).toString(),
+    UploadId: id,
+  })).filter((u) => u.Key.startsWith(prefix));
+  ctx.body = {
+    ListMultipartUploadsResult: {
+      '@': { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
+      Bucket: ctx.params.bucket,
+      Prefix: prefix,
+      IsTruncated: false,
+      Upload: uploads,
+    },
+  };
+  return undefined;
+});
+{
+  const added = router.stack.splice(router.stack.length - 2, 2);
+  const auth = router.stack.findIndex((l) => l.path === '/:bucket?/:key*');
+  if (auth < 0) throw new Error('start-s3.js: s3rver routes changed: no authentication layer');
+  router.stack.splice(auth + 1, 0, ...added);
+}
 
 const [port, dir, ...buckets] = process.argv.slice(2);
 if (port === undefined || dir === undefined) {
