@@ -219,6 +219,8 @@ static int
 xcmd_finish(struct xcmd *c, struct duet_stats *st, int rc)
 {
 	int ec;
+	if (rc == 0 && atomic_load(&st->transfers) == 0)
+		duet_log(DUET_LOG_INFO, "There was nothing to transfer"); /* as rclone */
 	cli_stats_stop(c->o, st);
 	if (rc != 0) {
 		if (!atomic_load(&st->fatal))

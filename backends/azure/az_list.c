@@ -581,8 +581,10 @@ az_stat(struct duet_fs *dfs, const char *path, struct duet_entry *e)
 	e->type = DUET_T_DIR;
 	e->size = -1;
 	e->mtime = 0;
-	if (fs->container == NULL || (path[0] == '\0' && fs->prefix[0] == '\0'))
-		return fs->container == NULL && path[0] != '\0' ? az_need_container(fs, "stat") : 0;
+	if (fs->container == NULL)
+		return path[0] != '\0' ? az_need_container(fs, "stat") : 0;
+	if (path[0] == '\0' && fs->prefix[0] == '\0') /* the container: NOTFOUND when missing */
+		return az_children(fs, "", &other, &marker);
 	if ((blob = az_blob(fs, path)) == NULL || duet_buf_printf(&what, "stat %s", path) != 0) {
 		rc = duet_err_set(DUET_E_NOMEM, "azureblob: out of memory");
 		goto out;

@@ -439,8 +439,10 @@ s3_stat(struct duet_fs *dfs, const char *path, struct duet_entry *e)
 	e->type = DUET_T_DIR;
 	e->size = -1;
 	e->mtime = 0;
-	if (fs->bucket == NULL || (path[0] == '\0' && fs->prefix[0] == '\0'))
-		return fs->bucket == NULL && path[0] != '\0' ? s3_need_bucket(fs, "stat") : 0;
+	if (fs->bucket == NULL)
+		return path[0] != '\0' ? s3_need_bucket(fs, "stat") : 0;
+	if (path[0] == '\0' && fs->prefix[0] == '\0') /* the bucket: NOTFOUND when missing */
+		return s3_has_children(fs, "", &yes);
 	if ((key = s3_key(fs, path)) == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory");
 	rc = path[0] != '\0' ? s3_head(fs, key, &h) : DUET_E_NOTFOUND;
@@ -740,6 +742,48 @@ out:
 	return rc;
 }
 
+/* An object over copy_cutoff (a single CopyObject's limit): its bytes go
+ * through this machine, GET into a (multipart) upload, with its mtime. */
+static int
+s3_copy_stream(struct s3_fs *fs, struct s3_fs *sfs, const char *src, const char *dst,
+    const struct s3_head *h)
+{
+	struct duet_rstream *r = NULL;
+	struct duet_wstream *w = NULL;
+	const size_t bufsz = 1 << 20;
+	char *buf = duet_malloc(bufsz);
+	ssize_t k = 0;
+	int rc = buf != NULL ? 0 : duet_err_set(DUET_E_NOMEM, "s3: out of memory");
+
+	if (rc == 0)
+		rc = s3_open_read(&sfs->base, src, 0, &r);
+	if (rc == 0)
+		rc = s3_open_write(&fs->base, dst, h->size, &w);
+	if (rc == 0) { /* the mtime and MD5 go up with the upload's start */
+		struct duet_hashes hs;
+		memset(&hs, 0, sizeof(hs));
+		if (h->has_md5) {
+			hs.mask = DUET_HASH_BIT(DUET_HASH_MD5);
+			memcpy(hs.v[DUET_HASH_MD5], h->md5, 16);
+		}
+		rc = w->ops->hint(w, h->mtime, h->has_md5 ? &hs : NULL);
+	}
+	while (rc == 0 && (k = r->ops->read(r, buf, bufsz)) > 0)
+		rc = w->ops->write(w, buf, (size_t)k);
+	if (rc == 0 && k < 0)
+		rc = (int)k;
+	if (rc == 0) {
+		rc = w->ops->commit(w, h->mtime);
+		w = NULL;
+	}
+	if (w != NULL)
+		w->ops->abort(w);
+	if (r != NULL)
+		r->ops->close(r);
+	duet_free(buf);
+	return rc;
+}
+
 /* Copies a path of src_fs (same credentials) onto dst of fs. */
 static int
 s3_copy_between(struct s3_fs *fs, struct s3_fs *sfs, const char *src, const char *dst)
@@ -754,7 +798,9 @@ s3_copy_between(struct s3_fs *fs, struct s3_fs *sfs, const char *src, const char
 		rc = s3_head(sfs, sk, &h);
 	if (rc == 0)
 		rc = s3_bucket_ensure(fs);
-	if (rc == 0)
+	if (rc == 0 && h.size > fs->copy_cutoff)
+		rc = s3_copy_stream(fs, sfs, src, dst, &h);
+	else if (rc == 0)
 		rc = s3_copy_object(fs, sfs->bucket, sk, dk, NULL, 0, h.size);
 	duet_free(sk);
 	duet_free(dk);

@@ -257,6 +257,23 @@ t_multipart(void **state)
 	assert_int_equal(fs->ops->stat(fs, "big.bin", &e), 0);
 	assert_int_equal(e.mtime, 1500000000000000001LL);
 	assert_int_equal(uploads_in_progress(fs), 0);
+	/* a move over copy_cutoff: no CopyObject can take it, the bytes go
+	 * through here, with the mtime and the MD5 */
+	{
+		struct duet_fs *cut;
+		assert_int_equal(open_s3("bkt/mp", "chunk_size=5Mi,copy_cutoff=5Mi", &cut), 0);
+		assert_int_equal(cut->ops->move(cut, "big.bin", "moved.bin"), 0);
+		assert_int_equal(cut->ops->stat(cut, "big.bin", &e), DUET_E_NOTFOUND);
+		get_md5(cut, "moved.bin", got, &size);
+		assert_int_equal(size, (int64_t)n);
+		assert_memory_equal(md5, got, 16);
+		memset(&h, 0, sizeof(h));
+		assert_int_equal(cut->ops->hash(cut, "moved.bin", DUET_HASH_MD5, &h), 0);
+		assert_memory_equal(h.v[DUET_HASH_MD5], md5, 16);
+		assert_int_equal(cut->ops->stat(cut, "moved.bin", &e), 0);
+		assert_int_equal(e.mtime, 1500000000000000001LL);
+		duet_fs_close(cut);
+	}
 	/* an abort after two parts went up: nothing visible, nothing left */
 	assert_int_equal(fs->ops->open_write(fs, "gone.bin", -1, &w), 0);
 	assert_int_equal(w->ops->write(w, data, n), 0);

@@ -16,6 +16,7 @@ expect_eq "nanosecond mtime kept" "$(stat -c %y src/a.txt)" "$(stat -c %y dst/a.
 # --- a no-change run transfers nothing
 expect_rc "no-change copy" 0 "$D" copy src dst -v
 expect_grep "no-change run transfers 0 files" "Transferred: *0 / 0" "$T/err"
+expect_grep "no-change run says so, as rclone" "INFO  : There was nothing to transfer" "$T/err"
 expect_rc "error-on-no-transfer gives 9" 9 "$D" copy src dst --error-on-no-transfer
 
 # --- sync deletes what the source lacks; copy does not
