@@ -407,8 +407,12 @@ bl_import_txn(struct duet_workdir_txn *t, void *ctx)
 	struct duet_pair_rec pr;
 	int rc;
 
+	/* No listing token: rclone's listings say nothing of when they were
+	 * taken, so the first run reads every object's metadata. */
 	if ((rc = duet_workdir_listing_update(t, b->pair, 1, &b->l1, NULL)) != 0 ||
 	    (rc = duet_workdir_listing_update(t, b->pair, 2, &b->l2, NULL)) != 0 ||
+	    (rc = duet_workdir_token_put(t, b->pair, 1, NULL)) != 0 ||
+	    (rc = duet_workdir_token_put(t, b->pair, 2, NULL)) != 0 ||
 	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
 		return rc;
 	pr.state = DUET_PAIR_CLEAN;
@@ -518,6 +522,8 @@ bl_forget_txn(struct duet_workdir_txn *t, void *ctx)
 
 	if ((rc = duet_workdir_listing_clear(t, b->pair, 1)) != 0 ||
 	    (rc = duet_workdir_listing_clear(t, b->pair, 2)) != 0 ||
+	    (rc = duet_workdir_token_put(t, b->pair, 1, NULL)) != 0 ||
+	    (rc = duet_workdir_token_put(t, b->pair, 2, NULL)) != 0 ||
 	    (rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
 		return rc;
 	pr.state = DUET_PAIR_NEEDS_RESYNC;

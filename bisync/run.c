@@ -45,13 +45,64 @@ duet_bisync_default_workdir(char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * A side whose backend dates its listings (list_token: S3) gets the
+ * stored listing of that side and its token before the walk, so objects
+ * unchanged since that listing need no request of their own (see
+ * duet_fs_known). Not at --resync (the stored listing is not trusted),
+ * nor without a token (a first run, an imported listing).
+ */
+struct bknown {
+	struct duet_listing l;
+	struct duet_fs_known k;
+	char tok[256];
+};
+
+static int
+bknown_lookup(void *ctx, const char *path, struct duet_entry *out)
+{
+	const struct duet_entry *e = duet_listing_find(ctx, path);
+
+	if (e == NULL)
+		return DUET_E_NOTFOUND;
+	*out = *e;
+	return 0;
+}
+
+static void
+bknown_set(struct brun *b, struct duet_fs *fs, int side, struct bknown *k)
+{
+	struct duet_workdir_txn *t;
+	int rc;
+
+	duet_listing_init(&k->l);
+	if (b->o->resync || fs->ops->list_token == NULL)
+		return;
+	if (duet_workdir_txn_begin(b->w, 1, &t) != 0)
+		return;
+	rc = duet_workdir_token_get(t, b->pair, side, k->tok, sizeof(k->tok));
+	duet_workdir_txn_abort(t);
+	if (rc != 0 || duet_workdir_listing_load(b->w, b->pair, side, &k->l) != 0)
+		return;
+	k->k.lookup = bknown_lookup;
+	k->k.ctx = &k->l;
+	k->k.token = k->tok;
+	fs->known = &k->k;
+	duet_log(DUET_LOG_DEBUG, "Path%d: objects unchanged since the stored listing (%s) are "
+	    "taken from it", side, k->tok);
+}
+
 int
 brun_list(struct brun *b)
 {
 	struct duet_walk_job j[2];
 	struct duet_listing *out[2] = {&b->cur1, &b->cur2};
 	struct duet_fs *fs[2] = {b->fs1, b->fs2};
+	struct bknown known[2];
 	int rc = 0;
+
+	for (int i = 0; i < 2; i++)
+		bknown_set(b, fs[i], i + 1, &known[i]);
 
 	for (int i = 0; i < 2; i++) {
 		memset(&j[i], 0, sizeof(j[i]));
@@ -64,6 +115,10 @@ brun_list(struct brun *b)
 		j[i].o.dirs = b->o->create_empty_src_dirs;
 	}
 	duet_walk_both(&j[0], &j[1]);
+	for (int i = 0; i < 2; i++) {
+		fs[i]->known = NULL;
+		duet_listing_dispose(&known[i].l);
+	}
 	for (int i = 0; i < 2; i++) {
 		if (j[i].rc != 0)
 			duet_logo(DUET_LOG_ERROR, fs[i]->name, "cannot list: %s", j[i].msg);
@@ -167,6 +222,17 @@ bstore_txn(struct duet_workdir_txn *t, void *ctx)
 	}
 	if ((rc = duet_workdir_listing_update(t, b->pair, 1, &b->cur1, NULL)) != 0 ||
 	    (rc = duet_workdir_listing_update(t, b->pair, 2, &b->cur2, NULL)) != 0)
+		return rc;
+	/* Each side's listing token goes with its listing (none: removed). */
+	for (int side = 1; side <= 2 && rc == 0; side++) {
+		struct duet_fs *fs = side == 1 ? b->fs1 : b->fs2;
+		char tok[256] = "";
+		if (fs->ops->list_token != NULL && b->o->conflict.compare_modtime &&
+		    fs->ops->list_token(fs, tok, sizeof(tok)) != 0)
+			tok[0] = '\0';
+		rc = duet_workdir_token_put(t, b->pair, side, tok);
+	}
+	if (rc != 0)
 		return rc;
 	if ((rc = duet_workdir_pair_get(t, b->pair, &pr)) != 0)
 		return rc;

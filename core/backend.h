@@ -171,6 +171,26 @@ struct duet_backend {
 	/* The digest of kind k for path, from the server or by reading. */
 	int (*hash)(struct duet_fs *fs, const char *path, enum duet_hash_kind k,
 	    struct duet_hashes *out);
+	/* Optional: a token (a NUL-terminated string of at most n - 1 bytes)
+	 * that dates the listings this fs has made, for the caller to keep
+	 * with them and hand back in duet_fs.known next time. DUET_E_NOTFOUND
+	 * when nothing was listed. */
+	int (*list_token)(struct duet_fs *fs, char *buf, size_t n);
+};
+
+/*
+ * What the caller knew of the root from an earlier listing (bisync's
+ * stored listing of that side), so a backend whose listing lacks a field
+ * it would otherwise ask for per entry (S3: the mtime kept as metadata,
+ * one HEAD per object) can take it from there for entries that have not
+ * changed since. lookup fills out (path left alone; hashes may point
+ * into ctx's storage) and returns 0, or DUET_E_NOTFOUND; it is called
+ * from listing threads. token: what list_token gave for that listing.
+ */
+struct duet_fs_known {
+	int (*lookup)(void *ctx, const char *path, struct duet_entry *out);
+	void *ctx;
+	const char *token;
 };
 
 /* The part every backend's fs struct embeds first. */
@@ -190,6 +210,9 @@ struct duet_fs {
 	char *ident;       /* identity for stored state (bisync pairs) when it
 	                      must not follow all of canon (sftp: not the
 	                      port); NULL: canon. Owned */
+	const struct duet_fs_known *known; /* set by the caller before listing
+	                      when it has one (backends with list_token); not
+	                      owned */
 };
 
 /* Fills the common fields; returns DUET_E_NOMEM on failure. */

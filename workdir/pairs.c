@@ -185,6 +185,63 @@ duet_workdir_pair_put(struct duet_workdir_txn *t, uint32_t id, const struct duet
 	return wd_pair_write(t, id, rec);
 }
 
+/* Key of a side's token: 't', be32 id, side. */
+static void
+wd_token_key(unsigned char key[6], uint32_t id, int side)
+{
+	key[0] = 't';
+	wd_be32(key + 1, id);
+	key[5] = (unsigned char)side;
+}
+
+int
+duet_workdir_token_put(struct duet_workdir_txn *t, uint32_t id, int side, const char *tok)
+{
+	unsigned char key[6], buf[256];
+	MDB_val k = {sizeof(key), key}, v;
+	size_t n = tok != NULL ? strlen(tok) : 0;
+	int rc;
+
+	if (t->err != 0)
+		return t->err;
+	wd_token_key(key, id, side);
+	if (n == 0) {
+		rc = mdb_del(t->txn, t->w->pairs, &k, NULL);
+		return rc != 0 && rc != MDB_NOTFOUND ? wd_terr(t, rc, "remove listing token") : 0;
+	}
+	if (n + 1 > sizeof(buf))
+		return duet_err_set(DUET_E_INVAL, "listing token too long");
+	buf[0] = WD_VERSION_BYTE;
+	memcpy(buf + 1, tok, n);
+	v.mv_size = n + 1;
+	v.mv_data = buf;
+	rc = mdb_put(t->txn, t->w->pairs, &k, &v, 0);
+	return rc ? wd_terr(t, rc, "write listing token") : 0;
+}
+
+int
+duet_workdir_token_get(struct duet_workdir_txn *t, uint32_t id, int side, char *buf, size_t n)
+{
+	unsigned char key[6];
+	MDB_val k = {sizeof(key), key}, v;
+	int rc;
+
+	wd_token_key(key, id, side);
+	rc = mdb_get(t->txn, t->w->pairs, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return DUET_E_NOTFOUND;
+	if (rc != 0)
+		return wd_terr(t, rc, "read listing token");
+	if (v.mv_size < 2 || ((const unsigned char *)v.mv_data)[0] != WD_VERSION_BYTE ||
+	    memchr((const char *)v.mv_data + 1, '\0', v.mv_size - 1) != NULL)
+		return wd_bad(t->w, "listing token");
+	if (v.mv_size > n)
+		return duet_err_set(DUET_E_INVAL, "listing token too long");
+	memcpy(buf, (const char *)v.mv_data + 1, v.mv_size - 1);
+	buf[v.mv_size - 1] = '\0';
+	return 0;
+}
+
 void
 duet_workdir_pair_dispose(struct duet_pair_rec *rec)
 {

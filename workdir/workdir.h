@@ -112,6 +112,16 @@ int duet_workdir_pair_put(struct duet_workdir_txn *t, uint32_t id, const struct 
 /* Frees the strings of a record filled by pair_get. */
 void duet_workdir_pair_dispose(struct duet_pair_rec *rec);
 
+/*
+ * A side's listing token (what the backend's list_token gave for the
+ * listing stored with it; see duet_fs_known), kept beside the pair:
+ * token_put stores tok (NULL or "" removes it), token_get copies it into
+ * buf (n bytes with the NUL). Errors: DUET_E_NOTFOUND (none),
+ * DUET_E_CORRUPT, LMDB errors.
+ */
+int duet_workdir_token_put(struct duet_workdir_txn *t, uint32_t id, int side, const char *tok);
+int duet_workdir_token_get(struct duet_workdir_txn *t, uint32_t id, int side, char *buf, size_t n);
+
 /* ---- listings ----------------------------------------------------- */
 
 /* What a listing update did (for logs and tests). */

@@ -513,7 +513,11 @@ az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 		return dir[0] != '\0' ? az_need_container(fs, "list") : az_list_containers(fs, fn, ctx);
 	memset(&pg, 0, sizeof(pg));
 	memset(&dirs, 0, sizeof(dirs));
-	rc = duet_buf_printf(&prefix, "%s%s%s", fs->prefix, dir, dir[0] != '\0' ? "/" : "");
+	/* The blob prefix of dir: its segments encoded as stored. */
+	rc = duet_buf_puts(&prefix, fs->prefix);
+	if (rc == 0 && dir[0] != '\0' &&
+	    ((rc = duet_az_enc_path(&prefix, dir)) != 0 || (rc = duet_buf_putc(&prefix, '/')) != 0))
+		rc = DUET_E_NOMEM;
 	if (rc != 0)
 		rc = duet_err_set(DUET_E_NOMEM, "azureblob: out of memory listing");
 	pg.fs = fs;

@@ -617,4 +617,5 @@ const struct duet_backend duet_s3_backend = {
 	.move_from = s3_move_from,
 	.remove_batch = s3_remove_batch,
 	.hash = s3_hash,
+	.list_token = s3_list_token,
 };

@@ -34,6 +34,8 @@ struct s3_fs {
 	pthread_mutex_t kc_mu;
 	struct duet_s3_keycache kc;
 	atomic_int bucket_ok; /* the bucket is known to exist */
+	atomic_llong list_date; /* the server's Date (unix s) of the earliest
+	                           listing answer; 0 none (list_token) */
 };
 
 /* One request. key is the object key (full, with the prefix) or NULL for
@@ -118,6 +120,7 @@ int s3_move(struct duet_fs *fs, const char *src, const char *dst);
 int s3_copy(struct duet_fs *fs, const char *src, const char *dst);
 int s3_set_mtime(struct duet_fs *fs, const char *path, int64_t mtime);
 int s3_move_from(struct duet_fs *fs, struct duet_fs *src_fs, const char *src, const char *dst);
+int s3_list_token(struct duet_fs *fs, char *buf, size_t n);
 int s3_hash(struct duet_fs *fs, const char *path, enum duet_hash_kind k, struct duet_hashes *out);
 
 #endif

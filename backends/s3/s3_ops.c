@@ -104,6 +104,7 @@ struct s3_lst {
 	int buckets;          /* listing the buckets */
 	struct duet_buf next;
 	size_t work;          /* next item for a HEAD worker */
+	size_t heads;         /* HEADs the page needed */
 	pthread_mutex_t mu;
 };
 
@@ -181,6 +182,69 @@ s3_sink_xml(void *ctx, const void *data, size_t n)
 	return duet_s3_xml_feed(ctx, data, n);
 }
 
+/* Keeps the earliest Date of a listing answer (the server's clock, the
+ * one its LastModified times use): see s3_known. */
+static void
+s3_note_list_date(struct s3_fs *fs, const struct duet_http_resp *resp)
+{
+	const char *v = duet_http_resp_header(resp, "date");
+	int64_t ns;
+	long long cur, d;
+
+	if (v == NULL || duet_az_time_parse_http(v, &ns) != 0 || ns <= 0)
+		return;
+	d = (long long)(ns / 1000000000);
+	cur = atomic_load(&fs->list_date);
+	while ((cur == 0 || d < cur) && !atomic_compare_exchange_weak(&fs->list_date, &cur, d))
+		;
+}
+
+int
+s3_list_token(struct duet_fs *dfs, char *buf, size_t n)
+{
+	struct s3_fs *fs = (struct s3_fs *)dfs;
+	long long d = atomic_load(&fs->list_date);
+
+	if (d == 0)
+		return DUET_E_NOTFOUND;
+	snprintf(buf, n, "s3-date=%lld", d);
+	return 0;
+}
+
+/*
+ * An object's metadata from the caller's earlier listing instead of a
+ * HEAD: when that listing began (token: the server's Date then) after
+ * the object was last written (its LastModified, one second of margin for
+ * the Date's precision), the object is the version that listing saw, and
+ * every write, copy or metadata change gives a new LastModified. The
+ * size must agree and the known mtime be set. 1 when filled.
+ */
+static int
+s3_known(struct s3_fs *fs, struct s3_item *it)
+{
+	const struct duet_fs_known *k = fs->base.known;
+	struct duet_entry e;
+	long long d;
+
+	if (k == NULL || k->lookup == NULL || k->token == NULL ||
+	    sscanf(k->token, "s3-date=%lld", &d) != 1 || d <= 1 || it->lmod <= 0 ||
+	    it->lmod >= (int64_t)(d - 1) * 1000000000)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if (k->lookup(k->ctx, it->path, &e) != 0 || e.type != DUET_T_FILE || e.size != it->size ||
+	    e.mtime == 0)
+		return 0;
+	memset(&it->h, 0, sizeof(it->h));
+	it->h.size = e.size;
+	it->h.mtime = e.mtime;
+	if (e.hashes != NULL && (e.hashes->mask & DUET_HASH_BIT(DUET_HASH_MD5))) {
+		memcpy(it->h.md5, e.hashes->v[DUET_HASH_MD5], 16);
+		it->h.has_md5 = 1;
+	}
+	it->rc = 0;
+	return 1;
+}
+
 /* One page of ListObjectsV2. *more: there is another. */
 static int
 s3_list_page(struct s3_lst *l, const char *prefix, int maxkeys, int *more)
@@ -217,6 +281,8 @@ s3_list_page(struct s3_lst *l, const char *prefix, int maxkeys, int *more)
 	rc = s3_do(fs, &c, &resp);
 	if (rc == 0)
 		rc = duet_s3_xml_end(x);
+	if (rc == 0)
+		s3_note_list_date(fs, &resp);
 	if (rc == 0) {
 		const struct duet_s3_result *r = duet_s3_xml_result(x);
 		*more = r->truncated && r->next_token[0] != '\0';
@@ -241,8 +307,12 @@ s3_head_worker(void *arg)
 		pthread_mutex_unlock(&l->mu);
 		if (i >= l->n)
 			break;
-		if (!l->v[i].dir)
+		if (!l->v[i].dir && !s3_known(l->fs, &l->v[i])) {
 			l->v[i].rc = s3_head(l->fs, l->v[i].key, &l->v[i].h);
+			pthread_mutex_lock(&l->mu);
+			l->heads++;
+			pthread_mutex_unlock(&l->mu);
+		}
 	}
 	return NULL;
 }
@@ -254,6 +324,7 @@ s3_heads(struct s3_lst *l)
 	int n = l->fs->base.caps ? 16 : 1, started = 0;
 
 	l->work = 0;
+	l->heads = 0;
 	if ((size_t)n > l->n)
 		n = (int)l->n;
 	for (int i = 0; i < n; i++)
@@ -263,6 +334,9 @@ s3_heads(struct s3_lst *l)
 		s3_head_worker(l);
 	for (int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
+	if (l->n > 0)
+		duet_log(DUET_LOG_DEBUG, "s3: list %s/%s: %zu entries, %zu of them needed a HEAD",
+		    l->fs->base.name, l->dir, l->n, l->heads);
 	return 0;
 }
 

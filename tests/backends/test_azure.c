@@ -332,6 +332,14 @@ t_odd_names(void **state)
 	assert_int_equal(fs->ops->list(fs, "sub dir", collect, nm), 0);
 	assert_int_equal(nm->n, 1);
 	assert_string_equal(nm->v[0], "sub dir/x+y %2F?#.txt");
+	/* a directory whose name is stored encoded (a control character, an
+	 * invalid UTF-8 byte, a backslash, a final dot): listed by that name */
+	put(fs, "ctl\031d\201\\e./in\nside.", "i", 1, 1600000000000000000LL);
+	nm->n = 0;
+	assert_int_equal(fs->ops->list(fs, "ctl\031d\201\\e.", collect, nm), 0);
+	assert_int_equal(nm->n, 1);
+	assert_string_equal(nm->v[0], "ctl\031d\201\\e./in\nside.");
+	assert_int_equal(fs->ops->remove(fs, "ctl\031d\201\\e./in\nside."), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		memset(&e, 0, sizeof(e));
 		assert_int_equal(fs->ops->stat(fs, names[i], &e), 0);

@@ -81,6 +81,56 @@ FilesystemStore.prototype.listObjects = async function listObjects(bucket, optio
   };
 };
 
+// s3rver ignores encoding-type=url, so a key with a control character
+// (rclone's golden extended_filenames case) makes XML no parser accepts.
+// As S3 does, the listing's keys and prefixes are then percent-encoded
+// and EncodingType says so.
+const bucketCtrl = require('@20minutes/s3rver/lib/controllers/bucket');
+const baseGetBucket = bucketCtrl.getBucket;
+bucketCtrl.getBucket = async function getBucket(ctx) {
+  await baseGetBucket(ctx);
+  const r = ctx.body && ctx.body.ListBucketResult;
+  if (ctx.query['encoding-type'] !== 'url' || !r) return;
+  const enc = (v) => (typeof v === 'string' ? encodeURIComponent(v) : v);
+  r.EncodingType = 'url';
+  r.Prefix = enc(r.Prefix);
+  r.Delimiter = enc(r.Delimiter);
+  r.StartAfter = enc(r.StartAfter);
+  for (const c of r.Contents) c.Key = enc(c.Key);
+  for (const p of r.CommonPrefixes) p.Prefix = enc(p.Prefix);
+};
+
+// s3rver decodes x-amz-copy-source with decodeURI, which leaves %2C,
+// %3F, %26 and the other reserved escapes as they are, so a copy of
+// "a,b" finds no source. The header is decoded fully here, then encoded
+// again so that s3rver's decodeURI gives the key back.
+const objectCtrl = require('@20minutes/s3rver/lib/controllers/object');
+for (const name of ['putObjectCopy', 'uploadPartCopy']) {
+  const base = objectCtrl[name];
+  objectCtrl[name] = async function copyWithSource(ctx) {
+    const h = ctx.headers['x-amz-copy-source'];
+    if (typeof h === 'string') ctx.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(h));
+    return base(ctx);
+  };
+}
+
+// S3 gives an object copied onto itself (CopyObject with REPLACE, how
+// rclone and duet set an mtime) a new LastModified; s3rver rewrites only
+// the metadata file and keeps the object's. Its LastModified is the
+// object file's mtime, so that is set to now.
+const baseCopyObject = FilesystemStore.prototype.copyObject;
+FilesystemStore.prototype.copyObject = async function copyObject(
+  srcBucket, srcKey, destBucket, destKey, replacementMetadata,
+) {
+  const dest = this.getResourcePath(destBucket, destKey, 'object');
+  const same = this.getResourcePath(srcBucket, srcKey, 'object') === dest;
+  if (same && replacementMetadata) {
+    const now = new Date();
+    await fs.promises.utimes(dest, now, now);
+  }
+  return baseCopyObject.call(this, srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+};
+
 // s3rver has neither AbortMultipartUpload (DELETE ?uploadId) nor
 // ListMultipartUploads (GET ?uploads); duet aborts failed uploads and
 // its tests check that nothing is left. Both are added to s3rver's
