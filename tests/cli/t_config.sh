@@ -20,11 +20,11 @@ expect_rc "show" 0 "$D" config show box
 expect_no_grep "show keeps the password obscured" "s3cret" "$T/out"
 expect_no_grep "never in clear" "s3cret" "$T/d.conf"
 pass=$(sed -n 's/^pass = //p' "$T/d.conf")
-expect_eq "rclone reveals duet's obscured password" "s3cret" "$(rclone reveal "$pass")"
-expect_rc "duet reveal" 0 "$D" reveal "$(rclone obscure 'p@ss wörd')"
+expect_eq "rclone reveals duet's obscured password" "s3cret" "$(rclone reveal -- "$pass")"
+expect_rc "duet reveal" 0 "$D" reveal -- "$(rclone obscure 'p@ss wörd')"
 expect_eq "duet reveals rclone's" "p@ss wörd" "$(cat "$T/out")"
 expect_rc "duet obscure" 0 "$D" obscure hunter2
-expect_eq "rclone reveals duet obscure" "hunter2" "$(rclone reveal "$(cat "$T/out")")"
+expect_eq "rclone reveals duet obscure" "hunter2" "$(rclone reveal -- "$(cat "$T/out")")"
 expect_rc "reveal of garbage" 1 "$D" reveal 'not*base64'
 expect_grep "says it is not obscured" "obscured" "$T/err"
 
