@@ -41,6 +41,8 @@ secret_access_key = $(cat "$w/s3/secret_key")
 endpoint = $(cat "$w/s3/endpoint")
 region = us-east-1
 force_path_style = true
+list_url_encode = true
+list_version = 2
 
 [az]
 type = azureblob

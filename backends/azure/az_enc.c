@@ -85,29 +85,32 @@ enc_put(struct duet_buf *out, int32_t cp)
 
 /* A code point that stands for something once decoded. */
 static int
-enc_symbol(int32_t cp)
+enc_symbol(int32_t cp, unsigned m)
 {
-	return cp == ENC_SYMNUL || cp == ENC_QUOTE || cp == ENC_FBSLASH || cp == ENC_FSLASH ||
-	    cp == ENC_SYMDEL || (cp > ENC_SYMNUL && cp <= ENC_SYMNUL + 0x1F);
+	return cp == ENC_QUOTE || (cp == ENC_FBSLASH && (m & DUET_ENC_BACKSLASH)) ||
+	    (cp == ENC_FSLASH && (m & DUET_ENC_SLASH)) || (cp == ENC_SYMDEL && (m & DUET_ENC_DEL)) ||
+	    (cp >= ENC_SYMNUL && cp <= ENC_SYMNUL + 0x1F && (m & DUET_ENC_CTL));
 }
 
 /* One code point (or invalid byte) of a segment, encoded. */
 static int
-enc_one(struct duet_buf *out, const unsigned char *s, int32_t cp, size_t l)
+enc_one(struct duet_buf *out, const unsigned char *s, int32_t cp, size_t l, unsigned m)
 {
 	char hex[3];
 
+	if (cp < 0 && !(m & DUET_ENC_INVALID_UTF8))
+		return duet_buf_append(out, s, 1);
 	if (cp < 0) {
 		snprintf(hex, sizeof(hex), "%02X", s[0]);
 		return enc_put(out, ENC_QUOTE) || duet_buf_append(out, hex, 2) ? DUET_E_NOMEM : 0;
 	}
-	if (enc_symbol(cp))
+	if (enc_symbol(cp, m))
 		return enc_put(out, ENC_QUOTE) || enc_put(out, cp) ? DUET_E_NOMEM : 0;
-	if (cp == '\\' || cp == '/')
+	if ((cp == '\\' && (m & DUET_ENC_BACKSLASH)) || (cp == '/' && (m & DUET_ENC_SLASH)))
 		return enc_put(out, cp + ENC_FULL);
-	if (cp == 0x7F)
+	if (cp == 0x7F && (m & DUET_ENC_DEL))
 		return enc_put(out, ENC_SYMDEL);
-	if (cp >= 1 && cp <= 0x1F)
+	if (cp >= 1 && cp <= 0x1F && (m & DUET_ENC_CTL))
 		return enc_put(out, ENC_SYMNUL + cp);
 	return duet_buf_append(out, s, l);
 }
@@ -120,22 +123,43 @@ enc_ends3(const unsigned char *s, size_t n, int32_t cp)
 	return n >= 3 && enc_rune(s + n - 3, 3, &l) == cp;
 }
 
+/* A segment that is exactly ".." (dots 2) or "." (1) in code point c. */
 static int
-enc_segment(struct duet_buf *out, const unsigned char *s, size_t n)
+enc_dots(const unsigned char *s, size_t n, int32_t c)
 {
-	int suffix = 0, rc = 0; /* 1: a final '.', 2: a final U+FF0E */
+	size_t l, cl = c < 0x80 ? 1 : 3;
+
+	if (n != cl && n != 2 * cl)
+		return 0;
+	for (size_t i = 0; i < n; i += cl)
+		if (enc_rune(s + i, n - i, &l) != c || l != cl)
+			return 0;
+	return (int)(n / cl);
+}
+
+static int
+enc_segment(struct duet_buf *out, const unsigned char *s, size_t n, unsigned m)
+{
+	int suffix = 0, rc = 0, dots; /* suffix 1: a final '.', 2: a final U+FF0E */
 	size_t i = 0, l;
 
-	if (n > 0 && s[n - 1] == '.') {
+	if ((m & DUET_ENC_DOT) && (dots = enc_dots(s, n, '.')) > 0) {
+		while (rc == 0 && dots-- > 0)
+			rc = enc_put(out, ENC_FPERIOD);
+		return rc != 0 ? DUET_E_NOMEM : 0;
+	}
+	if ((m & DUET_ENC_DOT) && enc_dots(s, n, ENC_FPERIOD) > 0)
+		return enc_put(out, ENC_QUOTE) || duet_buf_append(out, s, n) ? DUET_E_NOMEM : 0;
+	if ((m & DUET_ENC_RIGHT_PERIOD) && n > 0 && s[n - 1] == '.') {
 		suffix = 1;
 		n--;
-	} else if (enc_ends3(s, n, ENC_FPERIOD)) {
+	} else if ((m & DUET_ENC_RIGHT_PERIOD) && enc_ends3(s, n, ENC_FPERIOD)) {
 		suffix = 2;
 		n -= 3;
 	}
 	while (rc == 0 && i < n) {
 		int32_t cp = enc_rune(s + i, n - i, &l);
-		rc = enc_one(out, s + i, cp, l);
+		rc = enc_one(out, s + i, cp, l, m);
 		i += l;
 	}
 	if (rc == 0 && suffix == 2)
@@ -146,20 +170,26 @@ enc_segment(struct duet_buf *out, const unsigned char *s, size_t n)
 }
 
 int
-duet_az_enc_path(struct duet_buf *out, const char *path)
+duet_name_enc_path(struct duet_buf *out, const char *path, unsigned mask)
 {
 	const char *p = path;
 	int rc = 0;
 
 	for (;;) {
 		size_t n = strcspn(p, "/");
-		rc = enc_segment(out, (const unsigned char *)p, n);
+		rc = enc_segment(out, (const unsigned char *)p, n, mask);
 		if (rc != 0 || p[n] == '\0')
 			break;
 		rc = duet_buf_putc(out, '/');
 		p += n + 1;
 	}
 	return rc != 0 ? DUET_E_NOMEM : 0;
+}
+
+int
+duet_az_enc_path(struct duet_buf *out, const char *path)
+{
+	return duet_name_enc_path(out, path, DUET_ENC_AZURE);
 }
 
 static int
@@ -175,21 +205,21 @@ enc_hex(unsigned char c)
 /* Decodes one code point; *quoted: the one before was the quote. */
 static int
 dec_one(struct duet_buf *out, const unsigned char *s, size_t rest, int32_t cp, size_t l,
-    int quoted, size_t *skip)
+    int quoted, size_t *skip, unsigned m)
 {
 	int rc = 0;
 
-	if (enc_symbol(cp) && quoted)
+	if (enc_symbol(cp, m) && quoted)
 		return enc_put(out, cp);
-	if (cp == ENC_SYMNUL)
+	if (cp == ENC_SYMNUL && (m & DUET_ENC_CTL))
 		return DUET_E_BADNAME;
-	if (cp == ENC_FBSLASH || cp == ENC_FSLASH)
+	if ((cp == ENC_FBSLASH && (m & DUET_ENC_BACKSLASH)) || (cp == ENC_FSLASH && (m & DUET_ENC_SLASH)))
 		return enc_put(out, cp - ENC_FULL);
-	if (cp == ENC_SYMDEL)
+	if (cp == ENC_SYMDEL && (m & DUET_ENC_DEL))
 		return enc_put(out, 0x7F);
-	if (cp > ENC_SYMNUL && cp <= ENC_SYMNUL + 0x1F)
+	if (cp > ENC_SYMNUL && cp <= ENC_SYMNUL + 0x1F && (m & DUET_ENC_CTL))
 		return enc_put(out, cp - ENC_SYMNUL);
-	if (quoted) {
+	if (quoted && (m & DUET_ENC_INVALID_UTF8)) {
 		/* QUOTE + two hex digits: an invalid byte kept as text. */
 		if (rest >= 2 && enc_hex(s[0]) >= 0 && enc_hex(s[1]) >= 0) {
 			if (enc_hex(s[0]) == 0 && enc_hex(s[1]) == 0)
@@ -197,19 +227,25 @@ dec_one(struct duet_buf *out, const unsigned char *s, size_t rest, int32_t cp, s
 			*skip = 1;
 			return duet_buf_putc(out, (char)(enc_hex(s[0]) << 4 | enc_hex(s[1])));
 		}
-		rc = enc_put(out, ENC_QUOTE);
 	}
+	if (quoted)
+		rc = enc_put(out, ENC_QUOTE);
 	return rc != 0 ? rc : duet_buf_append(out, s, l);
 }
 
 int
-duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n)
+duet_name_enc_decode(struct duet_buf *out, const char *name, size_t n, unsigned m)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	int suffix = 0, quoted = 0, next = 0, rc = 0;
+	int suffix = 0, quoted = 0, next = 0, rc = 0, dots;
 	size_t i = 0, l, skip = 0;
 
-	if (enc_ends3(s, n, ENC_FPERIOD)) {
+	if ((m & DUET_ENC_DOT) && (dots = enc_dots(s, n, ENC_FPERIOD)) > 0)
+		return duet_buf_append(out, "..", (size_t)dots);
+	if ((m & DUET_ENC_DOT) && n > 3 && enc_rune(s, n, &l) == ENC_QUOTE &&
+	    enc_dots(s + 3, n - 3, ENC_FPERIOD) > 0)
+		return duet_buf_append(out, s + 3, n - 3);
+	if ((m & DUET_ENC_RIGHT_PERIOD) && enc_ends3(s, n, ENC_FPERIOD)) {
 		n -= 3;
 		suffix = 1;
 		if (enc_ends3(s, n, ENC_QUOTE)) {
@@ -229,7 +265,7 @@ duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n)
 		if (cp == ENC_QUOTE && !quoted)
 			next = 1;
 		else
-			rc = dec_one(out, s + i, n - i, cp, l, quoted, &skip);
+			rc = dec_one(out, s + i, n - i, cp, l, quoted, &skip, m);
 		i += l;
 	}
 	if (rc == 0 && next)
@@ -239,4 +275,10 @@ duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n)
 	if (rc == 0 && suffix == 2)
 		rc = enc_put(out, ENC_FPERIOD);
 	return rc;
+}
+
+int
+duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n)
+{
+	return duet_name_enc_decode(out, name, n, DUET_ENC_AZURE);
 }

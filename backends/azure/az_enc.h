@@ -18,6 +18,24 @@
 
 #include "core/buf.h"
 
+/* The parts of rclone's name encoding (its lib/encoder flags) that the
+ * stores use; a mask of them picks one. */
+#define DUET_ENC_SLASH 0x01        /* '/' in a name -> U+FF0F */
+#define DUET_ENC_BACKSLASH 0x02    /* '\\' -> U+FF3C */
+#define DUET_ENC_DEL 0x04          /* DEL -> U+2421 */
+#define DUET_ENC_CTL 0x08          /* 0x01..0x1F -> U+2401.. */
+#define DUET_ENC_RIGHT_PERIOD 0x10 /* a final '.' -> U+FF0E */
+#define DUET_ENC_INVALID_UTF8 0x20 /* an invalid byte B -> U+201B + "%02X" */
+#define DUET_ENC_DOT 0x40          /* a name "." or ".." -> U+FF0E once or twice */
+/* rclone's azureblob default, and its s3 default. */
+#define DUET_ENC_AZURE (DUET_ENC_SLASH | DUET_ENC_BACKSLASH | DUET_ENC_DEL | DUET_ENC_CTL | \
+    DUET_ENC_RIGHT_PERIOD | DUET_ENC_INVALID_UTF8)
+#define DUET_ENC_S3 (DUET_ENC_SLASH | DUET_ENC_INVALID_UTF8 | DUET_ENC_DOT)
+
+/* As the two below, for the encodings of mask. */
+int duet_name_enc_path(struct duet_buf *out, const char *path, unsigned mask);
+int duet_name_enc_decode(struct duet_buf *out, const char *name, size_t n, unsigned mask);
+
 /*
  * Appends path ('/'-separated segments, any bytes but NUL) encoded
  * segment by segment to out. Errors: DUET_E_NOMEM (no message).

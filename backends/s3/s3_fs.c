@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "backends/azure/az_enc.h" /* rclone's name encodings */
 #include "core/error.h"
 #include "core/hash.h"
 #include "s3_util.h"
@@ -326,16 +327,32 @@ s3_stream(struct s3_fs *fs, const struct s3_call *c, struct s3_prep *p,
 char *
 s3_key(const struct s3_fs *fs, const char *path)
 {
-	size_t pl = strlen(fs->prefix), n = strlen(path);
-	char *k = duet_malloc(pl + n + 1);
+	struct duet_buf b = DUET_BUF_INIT;
+	size_t pl = strlen(fs->prefix);
 
-	if (k == NULL)
+	if (path[0] == '\0') /* the root's own name: no trailing '/' */
+		return pl > 0 ? duet_strndup(fs->prefix, pl - 1) : duet_strdup("");
+	/* Names are stored as rclone's s3 encoding has them. */
+	if (duet_buf_puts(&b, fs->prefix) != 0 || duet_name_enc_path(&b, path, DUET_ENC_S3) != 0) {
+		duet_buf_dispose(&b);
 		return NULL;
-	memcpy(k, fs->prefix, pl);
-	memcpy(k + pl, path, n + 1);
-	if (n == 0 && pl > 0)
-		k[pl - 1] = '\0'; /* the root's own name: no trailing '/' */
-	return k;
+	}
+	return duet_buf_detach(&b);
+}
+
+char *
+s3_dir_prefix(const struct s3_fs *fs, const char *dir)
+{
+	struct duet_buf b = DUET_BUF_INIT;
+
+	if (dir[0] == '\0')
+		return duet_strdup(fs->prefix);
+	if (duet_buf_puts(&b, fs->prefix) != 0 || duet_name_enc_path(&b, dir, DUET_ENC_S3) != 0 ||
+	    duet_buf_putc(&b, '/') != 0) {
+		duet_buf_dispose(&b);
+		return NULL;
+	}
+	return duet_buf_detach(&b);
 }
 
 int
@@ -485,18 +502,21 @@ s3_root(struct s3_fs *fs, const char *path)
 		bl = n;
 	if (bl > 0 && (fs->bucket = duet_strndup(p, bl)) == NULL)
 		return DUET_E_NOMEM;
-	if (bl < n)
-		fs->prefix = duet_malloc(n - bl + 1);
-	else
+	if (bl < n) { /* the root's path, stored encoded as every name */
+		struct duet_buf b = DUET_BUF_INIT;
+		char *raw = duet_strndup(p + bl + 1, n - bl - 1);
+		if (raw == NULL || duet_name_enc_path(&b, raw, DUET_ENC_S3) != 0 ||
+		    duet_buf_putc(&b, '/') != 0) {
+			duet_free(raw);
+			duet_buf_dispose(&b);
+			return DUET_E_NOMEM;
+		}
+		duet_free(raw);
+		fs->prefix = duet_buf_detach(&b);
+	} else {
 		fs->prefix = duet_strdup("");
-	if (fs->prefix == NULL)
-		return DUET_E_NOMEM;
-	if (bl < n) {
-		memcpy(fs->prefix, p + bl + 1, n - bl - 1);
-		fs->prefix[n - bl - 1] = '/';
-		fs->prefix[n - bl] = '\0';
 	}
-	return 0;
+	return fs->prefix == NULL ? DUET_E_NOMEM : 0;
 }
 
 static int
@@ -541,12 +561,20 @@ s3_root_file(struct s3_fs *fs)
 		return rc;
 	fs->prefix[pl - 1] = '\0';
 	slash = strrchr(fs->prefix, '/');
-	fs->base.file = duet_strdup(slash != NULL ? slash + 1 : fs->prefix);
+	{
+		struct duet_buf name = DUET_BUF_INIT;
+		const char *enc = slash != NULL ? slash + 1 : fs->prefix;
+		rc = duet_name_enc_decode(&name, enc, strlen(enc), DUET_ENC_S3);
+		if (rc == 0 && (fs->base.file = duet_buf_detach(&name)) == NULL)
+			rc = DUET_E_NOMEM;
+		duet_buf_dispose(&name);
+	}
 	if (slash != NULL)
 		slash[1] = '\0';
 	else
 		fs->prefix[0] = '\0';
-	return fs->base.file != NULL ? 0 : duet_err_set(DUET_E_NOMEM, "s3: out of memory");
+	return rc == 0 ? 0 : duet_err_set(rc, "s3: open %s: the name of the object it names cannot "
+	    "be a file name", fs->base.name);
 }
 
 static int

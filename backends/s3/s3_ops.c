@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "backends/azure/az_auth.h" /* base64 */
+#include "backends/azure/az_enc.h" /* rclone's name encodings */
 #include "backends/azure/az_time.h" /* HTTP dates */
 #include "core/alloc.h"
 #include "core/error.h"
@@ -108,8 +109,40 @@ struct s3_lst {
 	pthread_mutex_t mu;
 };
 
+static int s3_lst_add_name(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t size,
+    int64_t lmod, const char *key);
+
 static int
 s3_lst_add(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t size, int64_t lmod,
+    const char *key)
+{
+	struct duet_buf dec = DUET_BUF_INIT;
+	int rc;
+
+	/* Names are stored as rclone's s3 encoding has them. */
+	if (!l->buckets) {
+		rc = duet_name_enc_decode(&dec, name, nl, DUET_ENC_S3);
+		if (rc == DUET_E_NOMEM || (rc == 0 && duet_buf_puts(&dec, "") != 0)) {
+			duet_buf_dispose(&dec);
+			return duet_err_set(DUET_E_NOMEM, "s3: out of memory listing");
+		}
+		if (rc != 0) {
+			duet_buf_dispose(&dec);
+			duet_log(DUET_LOG_ERROR, "s3: %s: skipping an object whose name cannot be a file: "
+			    "a NUL byte in \"%.*s\"", l->fs->base.name, (int)(nl > 200 ? 200 : nl), name);
+			l->bad = 1;
+			return 0;
+		}
+		rc = s3_lst_add_name(l, dec.p, dec.len, dir, size, lmod, key);
+		duet_buf_dispose(&dec);
+		return rc;
+	}
+	return s3_lst_add_name(l, name, nl, dir, size, lmod, key);
+}
+
+/* s3_lst_add for a decoded name. */
+static int
+s3_lst_add_name(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t size, int64_t lmod,
     const char *key)
 {
 	struct s3_item *it;
@@ -447,12 +480,11 @@ s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	pthread_mutex_init(&l.mu, NULL);
 	l.fs = fs;
 	l.dir = dir;
-	prefix = duet_malloc(strlen(fs->prefix) + strlen(dir) + 2);
+	prefix = s3_dir_prefix(fs, dir);
 	if (prefix == NULL) {
 		s3_lst_dispose(&l);
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory listing");
 	}
-	sprintf(prefix, "%s%s%s", fs->prefix, dir, dir[0] != '\0' ? "/" : "");
 	l.skip = strlen(prefix);
 	while (rc == 0 && more) {
 		rc = s3_list_page(&l, prefix, fs->list_chunk, &more);
@@ -567,9 +599,8 @@ s3_mkdir(struct duet_fs *dfs, const char *dir)
 
 	if ((rc = s3_bucket_ensure(fs)) != 0 || !fs->markers || dir[0] == '\0')
 		return rc;
-	if ((key = duet_malloc(strlen(fs->prefix) + strlen(dir) + 2)) == NULL)
+	if ((key = s3_dir_prefix(fs, dir)) == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory");
-	sprintf(key, "%s%s/", fs->prefix, dir);
 	rc = s3_simple(fs, "PUT", key, "mkdir");
 	duet_free(key);
 	return rc;
@@ -585,9 +616,8 @@ s3_rmdir(struct duet_fs *dfs, const char *dir)
 
 	if (fs->bucket == NULL)
 		return s3_need_bucket(fs, "rmdir");
-	if ((prefix = duet_malloc(strlen(fs->prefix) + strlen(dir) + 2)) == NULL)
+	if ((prefix = s3_dir_prefix(fs, dir)) == NULL)
 		return duet_err_set(DUET_E_NOMEM, "s3: out of memory");
-	sprintf(prefix, "%s%s%s", fs->prefix, dir, dir[0] != '\0' ? "/" : "");
 	memset(&l, 0, sizeof(l));
 	pthread_mutex_init(&l.mu, NULL);
 	l.fs = fs;

@@ -42,7 +42,7 @@ start_s3() {
 	DC config delete s3 >/dev/null 2>&1 || true # a restart has a new port
 	DC config create s3 s3 provider Other access_key_id S3RVER secret_access_key "$SECRET_S3" \
 		endpoint "$(cat "$T/s3/endpoint")" region us-east-1 force_path_style true \
-		chunk_size 5Mi upload_cutoff 5Mi >/dev/null
+		chunk_size 5Mi upload_cutoff 5Mi list_url_encode true list_version 2 >/dev/null
 }
 start_az() {
 	sh "$SERVERS/azurite.sh" start "$T/az" >"$T/az.out" 2>&1 || return 1

@@ -29,6 +29,10 @@ secret_access_key = $(cat "$d/s3/secret_key")
 endpoint = $(cat "$d/s3/endpoint")
 region = us-east-1
 force_path_style = true
+# rclone 1.60 lists "Other" providers without encoding-type=url, so a key
+# with a control character makes XML it rejects (and retries for minutes)
+list_url_encode = true
+list_version = 2
 
 [az]
 type = azureblob
@@ -40,14 +44,10 @@ rclone --config "$d/duet.conf" mkdir az:duet-golden
 # Cases over object stores: not createemptysrcdirs/rmdirs (empty
 # directories), not concurrent/volatile (hooks editing local roots).
 cases=all_changed,backupdir,basic,changes,check_access,check_access_filters,check_filename
-cases=$cases,check_sync,compare_all,dry_run,equal,ext_paths,filters
+cases=$cases,check_sync,compare_all,dry_run,equal,ext_paths,extended_filenames,filters
 cases=$cases,filtersfile_checks,ignorelistingchecksum,max_delete_path1,max_delete_path2_force
 cases=$cases,nomodtime,normalization,rclone_args,resolve,resync,resync_modes
-# extended_filenames has names with invalid UTF-8: rclone stores them in
-# S3 keys encoded (its s3 encoding, InvalidUtf8), duet does not encode S3
-# keys yet, so that case runs on Azure only (whose encoding duet shares).
-azcases=$cases,extended_filenames
-few=basic,changes,resolve,backupdir,max_delete_path1,normalization
+few=basic,changes,resolve,backupdir,max_delete_path1,extended_filenames,normalization
 run() {
 	echo "== $1"
 	shift
@@ -55,7 +55,7 @@ run() {
 }
 rc=0
 run "local <-> s3" --remote2 s3:duet-golden --case "${DUET_GOLDEN_CASES:-$cases}" "$@" || rc=1
-run "local <-> azure" --remote2 az:duet-golden --case "${DUET_GOLDEN_CASES:-$azcases}" "$@" || rc=1
+run "local <-> azure" --remote2 az:duet-golden --case "${DUET_GOLDEN_CASES:-$cases}" "$@" || rc=1
 run "s3 <-> azure" --remote1 s3:duet-golden --remote2 az:duet-golden \
 	--case "${DUET_GOLDEN_CASES:-$few}" "$@" || rc=1
 exit $rc
