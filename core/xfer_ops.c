@@ -631,7 +631,9 @@ xrun_delete(struct xrun *xr, const struct xjob *j)
 			xrun_report(xr, DUET_OP_SKIP, path, 0, -1, 0, NULL);
 			return;
 		}
-		if (atomic_load(&xr->deletes_left) >= 0 &&
+		/* The budget goes below zero once spent: test the option, not
+		 * the counter, or a later worker would take -1 for unlimited. */
+		if (xr->o->max_delete >= 0 &&
 		    atomic_fetch_sub(&xr->deletes_left, 1) <= 0) {
 			duet_err_set(DUET_E_CANCELLED, "--max-delete threshold reached");
 			if (!atomic_exchange(&xr->st->fatal, 1))

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -193,6 +194,39 @@ test_max_delete(void **state)
 	f->o.checkers = 1;
 	assert_int_not_equal(run(f, DUET_XFER_SYNC), 0);
 	assert_true(atomic_load(&f->st.fatal));
+	assert_int_equal(atomic_load(&f->st.deletes), 2);
+}
+
+/* Says yes slowly, so that every worker has taken its job (and passed the
+ * check for a fatal error) before the first one spends the budget. */
+static int
+slow_yes(void *ctx, const char *action, const char *path)
+{
+	struct timespec ts = { 0, 2000000 };
+	(void)ctx, (void)action, (void)path;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* Many workers racing for the --max-delete budget: once it is spent no
+ * worker may take the exhausted counter for "unlimited". */
+static void
+test_max_delete_parallel(void **state)
+{
+	struct fx *f = *state;
+	char name[32];
+
+	put(f->src, "keep", "k", S);
+	put(f->dst, "keep", "k", S);
+	for (int i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), "x%03d", i);
+		put(f->dst, name, "x", S);
+	}
+	f->o.max_delete = 2;
+	f->o.checkers = 8;
+	f->o.transfers = 8;
+	f->o.confirm = slow_yes;
+	assert_int_not_equal(run(f, DUET_XFER_SYNC), 0);
 	assert_int_equal(atomic_load(&f->st.deletes), 2);
 }
 
@@ -403,6 +437,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_withholds_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing_error_withholds_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_level_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_delete_parallel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_deletes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batched_deletes_fail, setup, teardown),
