@@ -558,6 +558,7 @@ cli_fs_opts(const struct cli_opts *o, struct duet_fs_opts *fo)
 	fo->low_level_retries = o->x.low_level_retries;
 	fo->connect_timeout_ms = o->contimeout / 1000000;
 	fo->idle_timeout_ms = o->timeout / 1000000;
+	fo->ignore_checksum = o->x.ignore_checksum;
 	fo->lookup = cli_remote_lookup;
 	fo->lookup_ctx = (void *)o->config_path;
 }

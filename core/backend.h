@@ -61,6 +61,8 @@ struct duet_fs_opts {
 	int low_level_retries;      /* --low-level-retries; 0: default (10) */
 	long connect_timeout_ms;    /* --contimeout; 0: default */
 	long idle_timeout_ms;       /* --timeout; 0: default */
+	int ignore_checksum;        /* --ignore-checksum: skip the backend's own
+	                             * check of downloads (Azure's Content-MD5) */
 };
 
 struct duet_fs;

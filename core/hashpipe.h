@@ -26,6 +26,14 @@ int duet_hashpipe_start(struct duet_hasher *h, struct duet_hashpipe **out);
  */
 void duet_hashpipe_feed(struct duet_hashpipe *p, const void *buf, size_t n);
 
+/*
+ * For a caller whose buffer does not stay put (a read stream that hands
+ * the bytes on): copies buf[0:n] into one of two buffers the pipe owns
+ * (of chunk bytes each, allocated on first use) and feeds that. Returns 0
+ * or DUET_E_NOMEM (nothing fed then; the caller may hash inline).
+ */
+int duet_hashpipe_feed_copy(struct duet_hashpipe *p, const void *buf, size_t n, size_t chunk);
+
 /* Waits for the last chunk, stops the thread, frees p. NULL-safe. */
 void duet_hashpipe_finish(struct duet_hashpipe *p);
 

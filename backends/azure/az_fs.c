@@ -470,6 +470,7 @@ az_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_f
 	duet_buf_dispose(&name);
 	if (rc == 0)
 		rc = az_opts(fs, r);
+	fs->no_md5_check = o->ignore_checksum;
 	if (rc == 0 && az_root(fs, r->path) != 0)
 		rc = duet_err_set(DUET_E_NOMEM, "azureblob: out of memory opening %s", r->path);
 	if (rc == 0)

@@ -36,6 +36,7 @@ struct az_fs {
 	int64_t chunk_size;       /* bytes of a block; larger writes go in blocks */
 	int concurrency;          /* blocks of one write in flight */
 	int list_chunk;           /* maxresults of a List Blobs page */
+	int no_md5_check;         /* --ignore-checksum: downloads unchecked */
 	atomic_int container_ok;  /* the container is known to exist */
 };
 

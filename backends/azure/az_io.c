@@ -21,7 +21,13 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/hashpipe.h"
 #include "core/log.h"
+
+/* A checked read of at least this size hashes on a second thread, in
+ * chunks of AZ_HASH_CHUNK bytes. */
+#define AZ_HASH_THREAD_MIN (8 << 20)
+#define AZ_HASH_CHUNK (1 << 20)
 
 /* ---- reading ---- */
 
@@ -36,6 +42,7 @@ struct az_rs {
 	char *blob;
 	struct duet_buf what;
 	struct duet_hasher *md5;       /* set when the read is checked */
+	struct duet_hashpipe *hp;      /* hashes a large read on a thread */
 	unsigned char want[16];        /* the blob's Content-MD5 */
 	int err;                       /* sticky failure */
 	int ended;                     /* the end was seen (and checked) */
@@ -48,6 +55,8 @@ az_read_check(struct az_rs *r)
 	struct duet_hashes got, want;
 	char hg[2 * DUET_HASH_MAXLEN + 1], hw[2 * DUET_HASH_MAXLEN + 1];
 
+	duet_hashpipe_finish(r->hp);
+	r->hp = NULL;
 	duet_hasher_final(r->md5, &got);
 	if (memcmp(got.v[DUET_HASH_MD5], r->want, 16) == 0)
 		return 0;
@@ -71,7 +80,9 @@ az_read(struct duet_rstream *ds, void *buf, size_t n)
 	if (r->st == NULL || r->ended)
 		return 0;
 	k = duet_http_stream_read(r->st, buf, n);
-	if (k > 0 && r->md5 != NULL)
+	/* The caller reuses buf at once: the hashing thread gets a copy. */
+	if (k > 0 && r->md5 != NULL &&
+	    (r->hp == NULL || duet_hashpipe_feed_copy(r->hp, buf, (size_t)k, AZ_HASH_CHUNK) != 0))
 		duet_hasher_update(r->md5, buf, (size_t)k);
 	if (k == 0) {
 		r->ended = 1;
@@ -92,6 +103,7 @@ az_rclose(struct duet_rstream *ds)
 	duet_http_stream_close(r->st);
 	duet_http_resp_dispose(&r->resp);
 	az_prep_dispose(&r->p);
+	duet_hashpipe_finish(r->hp);
 	duet_hasher_free(r->md5);
 	duet_buf_dispose(&r->what);
 	duet_free(r->blob);
@@ -157,9 +169,14 @@ az_open_read(struct duet_fs *dfs, const char *path, int64_t offset, struct duet_
 		v = duet_http_resp_header(&r->resp, "content-length");
 		r->s.size = v != NULL ? strtoll(v, NULL, 10) + offset : -1;
 		az_props_read(&r->resp, &pr);
-		if (offset == 0 && pr.has_md5) {
+		if (offset == 0 && pr.has_md5 && !fs->no_md5_check) {
 			memcpy(r->want, pr.md5, 16);
 			rc = duet_hasher_new(DUET_HASH_BIT(DUET_HASH_MD5), &r->md5);
+			/* A large blob's MD5 costs as much CPU as receiving it:
+			 * off the receiving thread (no thread: inline). */
+			if (rc == 0 && r->s.size >= AZ_HASH_THREAD_MIN &&
+			    duet_hashpipe_start(r->md5, &r->hp) != 0)
+				r->hp = NULL;
 		}
 	}
 	if (rc != 0) {

@@ -77,8 +77,10 @@ struct duet_http_stream {
 };
 
 /* Unread bytes at which a stream pauses its transfer: its buffer never
- * holds much more (one curl write, at most CURL_MAX_WRITE_SIZE, beyond). */
+ * holds much more (one curl write, at most HTTP_STREAM_RECV, beyond). */
 #define HTTP_STREAM_HIGH (256 << 10)
+/* curl's receive buffer for streamed bodies (its default is 16 KiB). */
+#define HTTP_STREAM_RECV (256L << 10)
 
 /* A verdict on a finished attempt (http_err.c). */
 struct http_verdict {
