@@ -159,6 +159,12 @@ struct duet_backend {
 	 * cannot be joined by a rename; the caller then copies and removes. */
 	int (*move_from)(struct duet_fs *fs, struct duet_fs *src_fs, const char *src,
 	    const char *dst);
+	/* Copies src of src_fs (same backend) to dst in fs on the server
+	 * (two roots of one store): content, mtime and hashes as the source
+	 * keeps them. DUET_E_XDEV when the server cannot join the two (other
+	 * host, other credentials); the caller then streams. */
+	int (*copy_from)(struct duet_fs *fs, struct duet_fs *src_fs, const char *src,
+	    const char *dst);
 	/* Optional, with commit_later: makes every commit queued so far
 	 * durable (one flush for all) and visible, and calls done(ctx, tag,
 	 * code) for each. Thread-safe; concurrent commit_later calls go to the

@@ -314,6 +314,44 @@ xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
 	return rc;
 }
 
+/*
+ * Both roots on one store (two buckets or prefixes of one S3 or Azure
+ * account): the server copies, nothing passes through this machine.
+ * Returns 1 when it was tried (its code in *rc), 0 to stream instead.
+ * *h gets the source's listed digest for the post-copy check; the mtime
+ * is set when the copy did not carry it (an object whose time was its
+ * LastModified).
+ */
+static int
+xfer_server_copy(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
+    struct duet_hashes *h, int *rc)
+{
+	struct duet_fs *src = xr->src, *dst = xr->dst;
+	struct duet_entry e;
+	int64_t d;
+
+	if (src->ops != dst->ops || dst->ops->copy_from == NULL)
+		return 0;
+	*rc = dst->ops->copy_from(dst, src, s->path, dst_path);
+	if (*rc == DUET_E_XDEV)
+		return 0;
+	if (*rc != 0)
+		return 1;
+	duet_logo(DUET_LOG_DEBUG, dst_path, "Copied on the server");
+	atomic_fetch_add(&xr->st->bytes, s->size > 0 ? s->size : 0);
+	if (s->hashes != NULL && xr->hash_kind >= 0 && (s->hashes->mask & DUET_HASH_BIT(xr->hash_kind)))
+		*h = *s->hashes;
+	if (xr->window < 0 || s->mtime == 0 || xr->o->no_update_modtime || dst->ops->set_mtime == NULL)
+		return 1;
+	memset(&e, 0, sizeof(e));
+	if ((*rc = dst->ops->stat(dst, dst_path, &e)) != 0)
+		return 1;
+	d = e.mtime - s->mtime;
+	if (d > xr->window || -d > xr->window)
+		*rc = dst->ops->set_mtime(dst, dst_path, s->mtime);
+	return 1;
+}
+
 /* Post-copy check: the destination's hash must equal the streamed one. */
 static int
 xfer_verify(struct xrun *xr, const char *dst_path, const struct duet_hashes *h)
@@ -502,7 +540,8 @@ xrun_copy(struct xrun *xr, const struct xjob *j)
 	pend = xrun_pend_new(xr, j, dst_path);
 	for (int t = 1; t <= tries; t++) {
 		memset(&h, 0, sizeof(h));
-		rc = xfer_stream(xr, j->s, dst_path, &h, &copied, pend, &queued);
+		if (!xfer_server_copy(xr, j->s, dst_path, &h, &rc))
+			rc = xfer_stream(xr, j->s, dst_path, &h, &copied, pend, &queued);
 		if (rc == 0 && xr->verify)
 			rc = xfer_verify(xr, dst_path, &h);
 		if (rc == 0 || !duet_err_retryable(rc) || t == tries)

@@ -505,5 +505,6 @@ const struct duet_backend duet_azure_backend = {
 	.copy = az_copy,
 	.set_mtime = az_set_mtime,
 	.move_from = az_move_from,
+	.copy_from = az_copy_from,
 	.hash = az_hash,
 };

@@ -282,16 +282,20 @@ az_same_account(const struct az_fs *a, const struct az_fs *b)
 }
 
 int
-az_move_from(struct duet_fs *dfs, struct duet_fs *src_fs, const char *src, const char *dst)
+az_copy_from(struct duet_fs *dfs, struct duet_fs *src_fs, const char *src, const char *dst)
 {
 	struct az_fs *fs = (struct az_fs *)dfs, *sfs = (struct az_fs *)src_fs;
-	int rc;
 
 	if (src_fs->ops != dfs->ops || !az_same_account(fs, sfs))
 		return DUET_E_XDEV;
-	if ((rc = az_copy_between(fs, sfs, src, dst)) != 0)
-		return rc;
-	return az_remove(src_fs, src);
+	return az_copy_between(fs, sfs, src, dst);
+}
+
+int
+az_move_from(struct duet_fs *dfs, struct duet_fs *src_fs, const char *src, const char *dst)
+{
+	int rc = az_copy_from(dfs, src_fs, src, dst);
+	return rc == 0 ? az_remove(src_fs, src) : rc;
 }
 
 /* ---- metadata ---- */

@@ -924,19 +924,29 @@ s3_move(struct duet_fs *dfs, const char *src, const char *dst)
 	return rc == 0 ? s3_remove(dfs, src) : rc;
 }
 
+/* 1 when requests signed for a can name b's objects as copy sources. */
+static int
+s3_same_store(const struct s3_fs *a, const struct s3_fs *b)
+{
+	return strcmp(a->scheme_host, b->scheme_host) == 0 && (a->akid == NULL) == (b->akid == NULL) &&
+	    (a->akid == NULL || (strcmp(a->akid, b->akid) == 0 && strcmp(a->secret, b->secret) == 0));
+}
+
+int
+s3_copy_from(struct duet_fs *dfs, struct duet_fs *src_fs, const char *src, const char *dst)
+{
+	struct s3_fs *fs = (struct s3_fs *)dfs, *sfs = (struct s3_fs *)src_fs;
+
+	if (src_fs->ops != dfs->ops || !s3_same_store(fs, sfs))
+		return DUET_E_XDEV;
+	return s3_copy_between(fs, sfs, src, dst);
+}
+
 int
 s3_move_from(struct duet_fs *dfs, struct duet_fs *src_fs, const char *src, const char *dst)
 {
-	struct s3_fs *fs = (struct s3_fs *)dfs, *sfs = (struct s3_fs *)src_fs;
-	int rc;
-
-	if (src_fs->ops != dfs->ops || strcmp(fs->scheme_host, sfs->scheme_host) != 0 ||
-	    (fs->akid == NULL) != (sfs->akid == NULL) ||
-	    (fs->akid != NULL && (strcmp(fs->akid, sfs->akid) != 0 || strcmp(fs->secret, sfs->secret) != 0)))
-		return DUET_E_XDEV;
-	if ((rc = s3_copy_between(fs, sfs, src, dst)) != 0)
-		return rc;
-	return s3_remove(src_fs, src);
+	int rc = s3_copy_from(dfs, src_fs, src, dst);
+	return rc == 0 ? s3_remove(src_fs, src) : rc;
 }
 
 int

@@ -97,6 +97,17 @@ for R in s3 az; do
 		"$(DC md5sum "$B/r1" | LC_ALL=C sort)"
 	expect_eq "$R: duet's objects: rclone sees their mtimes" "$(lsl_sorted RC lsl src)" \
 		"$(lsl_sorted RC lsl "$B/t1")"
+	# 3b. store to store across roots: the server copies (a second
+	# bucket/container); move removes the sources; bytes, mtimes, MD5s kept
+	expect_rc "$R: copy to another bucket" 0 DC copy "$B/t1" "$R:bk2/c" -vv
+	expect_grep "$R: copied on the server" "Copied on the server" "$T/err"
+	expect_eq "$R: server copy: mtimes and sizes" "$(lsl_sorted DC lsl src)" "$(lsl_sorted DC lsl "$R:bk2/c")"
+	expect_eq "$R: server copy: MD5s" "$(DC md5sum src | LC_ALL=C sort)" \
+		"$(DC md5sum "$R:bk2/c" | LC_ALL=C sort)"
+	expect_rc "$R: move across roots" 0 DC move "$R:bk2/c" "$R:bk2/m" -vv
+	expect_grep "$R: moved on the server" "Copied on the server" "$T/err"
+	expect_eq "$R: move: the sources are gone" "" "$(DC lsf -R --files-only "$R:bk2/c")"
+	expect_eq "$R: move: all arrived" "$(lsl_sorted DC lsl src)" "$(lsl_sorted DC lsl "$R:bk2/m")"
 	# 4. no change: nothing moves; then sync deletes what went away
 	expect_rc "$R: second copy" 0 DC copy src "$B/t1" -v
 	expect_grep "$R: second copy transfers nothing" "There was nothing to transfer" "$T/err"
@@ -200,6 +211,21 @@ expect_eq "s3<->azure: the same MD5s" "$(DC md5sum s3:bkt/x2 | LC_ALL=C sort)" \
 expect_rc "s3<->azure: a delete on azure" 0 DC deletefile "az:bkt/x2/plain.txt"
 expect_rc "s3<->azure: bisync" 0 DC bisync s3:bkt/x2 az:bkt/x2 --workdir "$T/wd-x"
 expect_eq "s3<->azure: the delete reached s3" "" "$(DC lsf s3:bkt/x2 --files-only --include plain.txt)"
+# the same account under other credentials (a key, a SAS): the bytes
+# stream through this machine instead
+expect_rc "azure: copy across credentials" 0 DC copy az:bkt/t1 azk:bk3/k -vv
+expect_no_grep "azure: across credentials: streamed" "Copied on the server" "$T/err"
+expect_eq "azure: across credentials: the same MD5s" "$(DC md5sum az:bkt/t1 | LC_ALL=C sort)" \
+	"$(DC md5sum azk:bk3/k | LC_ALL=C sort)"
+# a blob with no mtime metadata (put by another tool): its time is its
+# Last-Modified, which a server copy does not keep; duet sets it after
+sas=$(python3 "$SERVERS/mksas.py" "$(cat "$T/az/endpoint")" "$(cat "$T/az/account")" "$(cat "$T/az/key")")
+curl -sf -X PUT -H "x-ms-blob-type: BlockBlob" --data-binary "plain bytes" \
+	"${sas%%\?*}/bkt/raw/r.txt?${sas#*\?}" >/dev/null
+sleep 1.1
+expect_rc "azure: server copy of a blob without mtime metadata" 0 DC copy az:bkt/raw az:bk2/raw -vv
+expect_grep "azure: without metadata: copied on the server" "Copied on the server" "$T/err"
+expect_eq "azure: without metadata: the source's time kept" "$(DC lsl az:bkt/raw)" "$(DC lsl az:bk2/raw)"
 # account-key remote reads what the SAS remote wrote
 expect_eq "azure: key and SAS remotes see the same" "$(lsl_sorted DC lsl az:bkt/x2)" "$(lsl_sorted DC lsl azk:bkt/x2)"
 
