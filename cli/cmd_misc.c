@@ -370,6 +370,43 @@ cmd_rmdirs(struct cli_opts *o)
 	return ec;
 }
 
+/* ---- cleanup ---- */
+
+/* Unfinished uploads younger than this may belong to a running transfer
+ * (rclone's cleanup uses the same day). */
+#define CLEANUP_AGE ((int64_t)24 * 3600 * 1000000000)
+
+int
+cmd_cleanup(struct cli_opts *o)
+{
+	struct duet_fs *fs = NULL;
+	long done = 0;
+	int ec, rc;
+
+	if ((ec = cli_open(o, o->args[0], &fs)) != 0)
+		return ec;
+	if (fs->file != NULL) {
+		fprintf(stderr, "Error: %s is a file: cleanup takes a directory\n", fs->name);
+		ec = EXIT_ERROR;
+	} else if (strcmp(fs->ops->name, "azureblob") == 0) {
+		/* Blocks of a failed Put Block List are never visible and the
+		 * service discards them: nothing to do, say so. */
+		duet_log(DUET_LOG_NOTICE, "%s: nothing to clean up: Azure discards the uncommitted "
+		    "blocks of unfinished uploads after 7 days", fs->name);
+	} else if (fs->ops->cleanup == NULL) {
+		fprintf(stderr, "Error: %s: cleanup is not supported by the %s backend (it leaves "
+		    "nothing unfinished behind)\n", fs->name, fs->ops->name);
+		ec = EXIT_ERROR;
+	} else if ((rc = fs->ops->cleanup(fs, "", CLEANUP_AGE, o->dry_run, &done)) != 0) {
+		ec = misc_fail(rc);
+	} else {
+		duet_log(DUET_LOG_NOTICE, "%s: %s %ld unfinished upload(s)", fs->name,
+		    o->dry_run ? "would abort" : "aborted", done);
+	}
+	duet_fs_close(fs);
+	return ec;
+}
+
 /* ---- delete, deletefile, purge ---- */
 
 /* Deletes the files of l with the engine (dry-run, -i, --max-delete).

@@ -31,6 +31,7 @@ int cmd_reveal(struct cli_opts *o);
 int cmd_listremotes(struct cli_opts *o);
 int cmd_rmdir(struct cli_opts *o);
 int cmd_rmdirs(struct cli_opts *o);
+int cmd_cleanup(struct cli_opts *o);
 int cmd_sha1sum(struct cli_opts *o);
 int cmd_size(struct cli_opts *o);
 int cmd_sync(struct cli_opts *o);

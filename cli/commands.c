@@ -135,6 +135,13 @@ static const struct cli_cmd cmd_tab[] = {
 	{"purge", cmd_purge, 1, 1, "remote:path", "Delete a directory with everything in it (filters do not apply).",
 	    "Deletes the directory with everything in it. Filters do NOT apply: use\n"
 	    "delete to remove only some files. Try --dry-run or -i first.\n"},
+	{"cleanup", cmd_cleanup, 1, 1, "remote:path",
+	    "Remove what interrupted uploads left on the server.",
+	    "S3: aborts the multipart uploads below the path that were started more\n"
+	    "than 24 hours ago and never finished (a run killed in the middle of a\n"
+	    "large upload leaves its parts, invisible but billed). Younger ones may\n"
+	    "belong to a running transfer and are left alone. --dry-run lists them.\n"
+	    "Azure discards uncommitted blocks itself; local and SFTP leave nothing.\n"},
 	{"touch", cmd_touch, 1, 1, "remote:path", "Set a file's modification time, creating it empty if missing.",
 	    "Sets the file's modification time to now, or to --timestamp (UTC, given as\n"
 	    "YYMMDD, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.SSS). A missing file is\n"

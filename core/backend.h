@@ -165,6 +165,12 @@ struct duet_backend {
 	 * host, other credentials); the caller then streams. */
 	int (*copy_from)(struct duet_fs *fs, struct duet_fs *src_fs, const char *src,
 	    const char *dst);
+	/* Optional: removes what interrupted runs left on the server below
+	 * dir and cannot be seen in a listing (S3: multipart uploads started
+	 * more than max_age ns ago). With dry_run only says what it would do.
+	 * *done gets the count. */
+	int (*cleanup)(struct duet_fs *fs, const char *dir, int64_t max_age, int dry_run,
+	    long *done);
 	/* Optional, with commit_later: makes every commit queued so far
 	 * durable (one flush for all) and visible, and calls done(ctx, tag,
 	 * code) for each. Thread-safe; concurrent commit_later calls go to the

@@ -644,6 +644,7 @@ const struct duet_backend duet_s3_backend = {
 	.set_mtime = s3_set_mtime,
 	.move_from = s3_move_from,
 	.copy_from = s3_copy_from,
+	.cleanup = s3_cleanup,
 	.remove_batch = s3_remove_batch,
 	.hash = s3_hash,
 	.list_token = s3_list_token,

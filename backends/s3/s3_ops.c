@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "backends/azure/az_auth.h" /* base64 */
 #include "backends/azure/az_enc.h" /* rclone's name encodings */
@@ -215,6 +216,20 @@ s3_sink_xml(void *ctx, const void *data, size_t n)
 	return duet_s3_xml_feed(ctx, data, n);
 }
 
+/* Runs c with its 2xx body parsed by x (resp initialised here, disposed
+ * by the caller); the parse's end is checked too. */
+static int
+s3_do_xml(struct s3_fs *fs, struct s3_call *c, struct duet_s3_xml *x, struct duet_http_resp *resp)
+{
+	int rc;
+
+	c->sink = s3_sink_xml;
+	c->sink_ctx = x;
+	duet_http_resp_init(resp);
+	rc = s3_do(fs, c, resp);
+	return rc == 0 ? duet_s3_xml_end(x) : rc;
+}
+
 /* Keeps the earliest Date of a listing answer (the server's clock, the
  * one its LastModified times use): see s3_known. */
 static void
@@ -307,13 +322,8 @@ s3_list_page(struct s3_lst *l, const char *prefix, int maxkeys, int *more)
 	c.bucket = fs->bucket;
 	c.query = q;
 	c.nquery = nq;
-	c.sink = s3_sink_xml;
-	c.sink_ctx = x;
 	c.what = what;
-	duet_http_resp_init(&resp);
-	rc = s3_do(fs, &c, &resp);
-	if (rc == 0)
-		rc = duet_s3_xml_end(x);
+	rc = s3_do_xml(fs, &c, x, &resp);
 	if (rc == 0)
 		s3_note_list_date(fs, &resp);
 	if (rc == 0) {
@@ -754,13 +764,8 @@ s3_del_chunk(struct s3_fs *fs, const char *const *paths, size_t n, int *codes)
 		c.nheaders = 1;
 		c.body = body.p;
 		c.body_len = body.len;
-		c.sink = s3_sink_xml;
-		c.sink_ctx = x;
 		c.what = "delete objects";
-		duet_http_resp_init(&resp);
-		rc = s3_do(fs, &c, &resp);
-		if (rc == 0)
-			rc = duet_s3_xml_end(x);
+		rc = s3_do_xml(fs, &c, x, &resp);
 		duet_http_resp_dispose(&resp);
 	}
 	if (rc != 0)
@@ -995,5 +1000,140 @@ s3_hash(struct duet_fs *dfs, const char *path, enum duet_hash_kind k, struct due
 		out->mask |= DUET_HASH_BIT(DUET_HASH_MD5);
 		memcpy(out->v[DUET_HASH_MD5], h.md5, 16);
 	}
+	return rc;
+}
+
+/* ---- cleanup: multipart uploads a killed run left ---- */
+
+struct s3_stale {
+	struct duet_buf keys; /* per upload: key NUL upload id NUL */
+	int64_t cutoff;       /* initiated before this (ns) is stale */
+	size_t n, young;
+};
+
+static int
+s3_stale_upload(void *ctx, const char *key, size_t keylen, const char *upload_id,
+    int64_t initiated)
+{
+	struct s3_stale *st = ctx;
+
+	if (initiated == 0 || initiated > st->cutoff) {
+		st->young++;
+		return 0;
+	}
+	if (duet_buf_append(&st->keys, key, keylen) != 0 || duet_buf_putc(&st->keys, '\0') != 0 ||
+	    duet_buf_append(&st->keys, upload_id, strlen(upload_id) + 1) != 0)
+		return duet_err_set(DUET_E_NOMEM, "s3: out of memory listing uploads");
+	st->n++;
+	return 0;
+}
+
+/* Every ListMultipartUploads page under prefix into st. */
+static int
+s3_stale_list(struct s3_fs *fs, const char *prefix, struct s3_stale *st)
+{
+	struct duet_s3_uploads_cb cb = {s3_stale_upload, st};
+	struct duet_buf km = DUET_BUF_INIT, um = DUET_BUF_INIT;
+	struct duet_http_resp resp;
+	struct duet_s3_xml *x = NULL;
+	int rc = 0, more = 1;
+
+	while (rc == 0 && more) {
+		struct duet_s3_kv q[4];
+		struct s3_call c = {0};
+		size_t nq = 0;
+		q[nq++] = (struct duet_s3_kv){"uploads", ""};
+		q[nq++] = (struct duet_s3_kv){"prefix", prefix};
+		if (km.len > 0) {
+			q[nq++] = (struct duet_s3_kv){"key-marker", km.p};
+			q[nq++] = (struct duet_s3_kv){"upload-id-marker", um.len > 0 ? um.p : ""};
+		}
+		if ((rc = duet_s3_xml_uploads_new(&cb, &x)) != 0)
+			break;
+		c.method = "GET";
+		c.bucket = fs->bucket;
+		c.query = q;
+		c.nquery = nq;
+		c.what = "list multipart uploads";
+		rc = s3_do_xml(fs, &c, x, &resp);
+		if (rc == 0) {
+			const struct duet_s3_result *r = duet_s3_xml_result(x);
+			more = r->truncated && r->next_key_marker[0] != '\0';
+			/* A marker that does not move would loop for ever. */
+			if (more && km.len > 0 && strcmp(km.p, r->next_key_marker) == 0 &&
+			    strcmp(um.len > 0 ? um.p : "", r->next_upload_id_marker) == 0)
+				rc = duet_err_set(DUET_E_CORRUPT, "s3: list multipart uploads: the "
+				    "server repeats its marker");
+			duet_buf_reset(&km);
+			duet_buf_reset(&um);
+			if (rc == 0 && more && (duet_buf_puts(&km, r->next_key_marker) != 0 ||
+			    duet_buf_puts(&um, r->next_upload_id_marker) != 0))
+				rc = duet_err_set(DUET_E_NOMEM, "s3: out of memory listing uploads");
+		}
+		duet_http_resp_dispose(&resp);
+		duet_s3_xml_free(x);
+		x = NULL;
+	}
+	duet_buf_dispose(&km);
+	duet_buf_dispose(&um);
+	return rc;
+}
+
+int
+s3_cleanup(struct duet_fs *dfs, const char *dir, int64_t max_age, int dry_run, long *done)
+{
+	struct s3_fs *fs = (struct s3_fs *)dfs;
+	struct s3_stale st;
+	struct timespec now;
+	char *prefix;
+	long failed = 0;
+	int rc;
+
+	*done = 0;
+	if (fs->bucket == NULL)
+		return s3_need_bucket(fs, "cleanup");
+	if ((prefix = s3_dir_prefix(fs, dir)) == NULL)
+		return duet_err_set(DUET_E_NOMEM, "s3: out of memory");
+	memset(&st, 0, sizeof(st));
+	clock_gettime(CLOCK_REALTIME, &now);
+	st.cutoff = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - max_age;
+	rc = s3_stale_list(fs, prefix, &st);
+	if (rc == 0 && st.young > 0)
+		duet_log(DUET_LOG_INFO, "s3: %s: %zu multipart upload(s) younger than the cut-off "
+		    "left alone (they may be running)", fs->base.name, st.young);
+	for (size_t o = 0, i = 0; rc == 0 && i < st.n; i++) {
+		const char *key = st.keys.p + o, *id = key + strlen(key) + 1;
+		struct duet_s3_kv q[1] = {{"uploadId", id}};
+		struct duet_http_resp resp;
+		struct s3_call c = {0};
+		o = (size_t)(id - st.keys.p) + strlen(id) + 1;
+		if (dry_run) {
+			duet_log(DUET_LOG_NOTICE, "%s: Skipped abort of an unfinished multipart upload "
+			    "as --dry-run is set", key);
+			(*done)++;
+			continue;
+		}
+		c.method = "DELETE";
+		c.bucket = fs->bucket;
+		c.key = key;
+		c.query = q;
+		c.nquery = 1;
+		c.what = "abort multipart upload";
+		duet_http_resp_init(&resp);
+		/* Gone already (aborted or completed meanwhile) is as good. */
+		if (s3_do(fs, &c, &resp) == 0 || resp.status == 404) {
+			duet_log(DUET_LOG_INFO, "%s: Aborted an unfinished multipart upload", key);
+			(*done)++;
+		} else {
+			duet_log(DUET_LOG_ERROR, "%s: %s", key, duet_err_msg());
+			failed++;
+		}
+		duet_http_resp_dispose(&resp);
+	}
+	if (rc == 0 && failed > 0)
+		rc = duet_err_set(DUET_E_IO, "s3: cleanup %s: %ld multipart upload(s) could not be "
+		    "aborted", fs->base.name, failed);
+	duet_buf_dispose(&st.keys);
+	duet_free(prefix);
 	return rc;
 }

@@ -26,6 +26,8 @@ enum xml_id {
 	X_CROOT,     /* CompleteMultipartUploadResult */
 	X_YROOT,     /* CopyObjectResult */
 	X_DROOT,     /* DeleteResult */
+	X_UROOT,     /* ListMultipartUploadsResult */
+	X_UPLOAD,    /* ListMultipartUploadsResult/Upload */
 	X_CONTENTS,  /* ListBucketResult/Contents */
 	X_CPREFIXES, /* ListBucketResult/CommonPrefixes */
 	X_DELETED,   /* DeleteResult/Deleted */
@@ -46,6 +48,9 @@ enum xml_id {
 	X_REGION,    /* Region */
 	X_ENDPOINT,  /* Endpoint */
 	X_UPLOADID,  /* UploadId */
+	X_INITIATED, /* Upload/Initiated */
+	X_NKM,       /* NextKeyMarker */
+	X_NUIM,      /* NextUploadIdMarker */
 };
 
 /* Children we know: (parent, element name) -> id. */
@@ -81,9 +86,16 @@ static const struct {
     {X_DERROR, "Key", X_KEY},
     {X_DERROR, "Code", X_CODE},
     {X_DERROR, "Message", X_MESSAGE},
+    {X_UROOT, "IsTruncated", X_TRUNC},
+    {X_UROOT, "NextKeyMarker", X_NKM},
+    {X_UROOT, "NextUploadIdMarker", X_NUIM},
+    {X_UROOT, "Upload", X_UPLOAD},
+    {X_UPLOAD, "Key", X_KEY},
+    {X_UPLOAD, "UploadId", X_UPLOADID},
+    {X_UPLOAD, "Initiated", X_INITIATED},
 };
 
-enum xml_kind { XK_ERROR, XK_INITIATE, XK_COMPLETE, XK_COPY, XK_LIST, XK_DELETE };
+enum xml_kind { XK_ERROR, XK_INITIATE, XK_COMPLETE, XK_COPY, XK_LIST, XK_DELETE, XK_UPLOADS };
 
 /* Per kind: the root element we expect, its id, the name in messages. */
 static const struct {
@@ -97,6 +109,7 @@ static const struct {
     [XK_COPY] = {"CopyObjectResult", X_YROOT, "CopyObject"},
     [XK_LIST] = {"ListBucketResult", X_LROOT, "ListObjectsV2"},
     [XK_DELETE] = {"DeleteResult", X_DROOT, "DeleteObjects"},
+    [XK_UPLOADS] = {"ListMultipartUploadsResult", X_UROOT, "ListMultipartUploads"},
 };
 
 #define XML_PSTORE_MAX (64u << 20) /* bytes of held-back listing entries */
@@ -108,9 +121,10 @@ struct xml_pend {
 	int64_t size, mtime;
 };
 
-/* The Contents, CommonPrefixes, Deleted or Error being read. */
+/* The Contents, CommonPrefixes, Deleted, Error or Upload being read. */
 struct xml_entry {
 	struct duet_buf key; /* Key or Prefix as sent (not decoded) */
+	struct duet_buf uid; /* Upload/UploadId */
 	int has_key;
 	char etag[256];
 	char sclass[64];
@@ -124,13 +138,14 @@ struct duet_s3_xml {
 	size_t tlen;
 	struct duet_s3_list_cb lcb;
 	struct duet_s3_delete_cb dcb;
+	struct duet_s3_uploads_cb ucb;
 	struct xml_entry e;
 	struct duet_buf dec;   /* the decoded key being delivered */
 	int enc_known;         /* EncodingType seen (or document over) */
 	struct xml_pend *pend; /* npend held-back entries */
 	size_t npend, pcap;
 	struct duet_buf pstore; /* their strings, NUL-terminated */
-	struct duet_buf next, upload_id;
+	struct duet_buf next, upload_id, next_key, next_uid;
 	char etag[256];
 	struct duet_s3_error err;  /* a root <Error> */
 	struct duet_s3_error derr; /* the open DeleteResult/Error */
@@ -181,6 +196,7 @@ static void
 xml_entry_reset(struct xml_entry *e)
 {
 	duet_buf_reset(&e->key);
+	duet_buf_reset(&e->uid);
 	e->has_key = 0;
 	e->etag[0] = e->sclass[0] = '\0';
 	e->size = -1;
@@ -220,7 +236,8 @@ xml_on_open(void *ctx, int id, const char **attrs)
 	struct duet_s3_xml *x = ctx;
 
 	(void)attrs;
-	if (id == X_CONTENTS || id == X_CPREFIXES || id == X_DELETED || id == X_DERROR)
+	if (id == X_CONTENTS || id == X_CPREFIXES || id == X_DELETED || id == X_DERROR ||
+	    id == X_UPLOAD)
 		xml_entry_reset(&x->e);
 	if (id == X_DERROR)
 		memset(&x->derr, 0, sizeof(x->derr));
@@ -395,6 +412,24 @@ xml_delete_done(struct duet_s3_xml *x, int failed)
 		xml_fail(x, rc);
 }
 
+/* A ListMultipartUploadsResult/Upload closed. */
+static void
+xml_upload_done(struct duet_s3_xml *x)
+{
+	int rc = 0;
+
+	if (!x->e.has_key || x->e.uid.len == 0) {
+		xml_corrupt(x, "Upload without Key or UploadId");
+		return;
+	}
+	if (xml_take_key(x, x->e.key.p, x->e.key.len, 0) != 0)
+		return;
+	if (x->ucb.upload != NULL)
+		rc = x->ucb.upload(x->ucb.ctx, x->dec.p, x->dec.len, x->e.uid.p, x->e.mtime);
+	if (rc != 0)
+		xml_fail(x, rc);
+}
+
 /* Copies the text into a fixed field, control characters made spaces. */
 static void
 xml_take_field(struct duet_s3_xml *x, char *dst, size_t cap)
@@ -501,6 +536,17 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 		xml_take_buf(x, &x->e.key);
 		x->e.has_key = 1;
 		break;
+	case X_INITIATED:
+		if (duet_s3_time_parse(x->t, x->tlen, &ns) != 0)
+			xml_corrupt(x, "bad Initiated");
+		x->e.mtime = ns;
+		break;
+	case X_NKM:
+		xml_take_buf(x, &x->next_key);
+		break;
+	case X_NUIM:
+		xml_take_buf(x, &x->next_uid);
+		break;
 	case X_LASTMOD:
 		if (duet_s3_time_parse(x->t, x->tlen, &ns) != 0)
 			xml_corrupt(x, "bad LastModified");
@@ -534,7 +580,10 @@ xml_take_leaf(struct duet_s3_xml *x, enum xml_id id, enum xml_id parent)
 		xml_take_field(x, err->endpoint, sizeof(err->endpoint));
 		break;
 	case X_UPLOADID:
-		xml_take_buf(x, &x->upload_id);
+		if (x->tlen == 0 || memchr(x->t, '\0', x->tlen) != NULL)
+			xml_corrupt(x, "bad UploadId");
+		else
+			xml_take_buf(x, parent == X_UPLOAD ? &x->e.uid : &x->upload_id);
 		break;
 	default:
 		xml_take_listing_leaf(x, id);
@@ -557,6 +606,8 @@ xml_on_close(void *ctx, int idn, int parentn, const char *text, size_t len)
 		xml_entry_done(x, id == X_CPREFIXES);
 	else if (id == X_DELETED || id == X_DERROR)
 		xml_delete_done(x, id == X_DERROR);
+	else if (id == X_UPLOAD)
+		xml_upload_done(x);
 	else if (id == X_LROOT)
 		xml_flush(x); /* no EncodingType: the keys were sent as they are */
 }
@@ -589,6 +640,7 @@ xml_new(enum xml_kind kind, struct duet_s3_xml **out)
 	x->t = "";
 	x->res.key_count = -1;
 	x->res.next_token = x->res.upload_id = x->res.etag = "";
+	x->res.next_key_marker = x->res.next_upload_id_marker = "";
 	*out = x;
 	return 0;
 }
@@ -608,6 +660,15 @@ duet_s3_xml_delete_new(const struct duet_s3_delete_cb *cb, struct duet_s3_xml **
 	int rc = xml_new(XK_DELETE, out);
 	if (rc == 0 && cb != NULL)
 		(*out)->dcb = *cb;
+	return rc;
+}
+
+int
+duet_s3_xml_uploads_new(const struct duet_s3_uploads_cb *cb, struct duet_s3_xml **out)
+{
+	int rc = xml_new(XK_UPLOADS, out);
+	if (rc == 0 && cb != NULL)
+		(*out)->ucb = *cb;
 	return rc;
 }
 
@@ -641,6 +702,8 @@ duet_s3_xml_end(struct duet_s3_xml *x)
 		return rc;
 	x->res.next_token = x->next.p ? x->next.p : "";
 	x->res.upload_id = x->upload_id.p ? x->upload_id.p : "";
+	x->res.next_key_marker = x->next_key.p ? x->next_key.p : "";
+	x->res.next_upload_id_marker = x->next_uid.p ? x->next_uid.p : "";
 	x->res.etag = x->etag;
 	if (x->res.error != NULL && x->kind != XK_ERROR)
 		return duet_s3_error_set(200, &x->err, xml_what(x));
@@ -660,6 +723,9 @@ duet_s3_xml_free(struct duet_s3_xml *x)
 		return;
 	duet_xml_free(x->xp);
 	duet_buf_dispose(&x->e.key);
+	duet_buf_dispose(&x->e.uid);
+	duet_buf_dispose(&x->next_key);
+	duet_buf_dispose(&x->next_uid);
 	duet_buf_dispose(&x->dec);
 	duet_buf_dispose(&x->pstore);
 	duet_buf_dispose(&x->next);

@@ -69,15 +69,29 @@ struct duet_s3_delete_cb {
 	void *ctx;
 };
 
+/*
+ * Where ListMultipartUploads entries go: one call per <Upload> with its
+ * key (checked as listing keys are), UploadId and Initiated (ns since the
+ * epoch, 0 when absent). Nonzero stops the parse as above.
+ */
+struct duet_s3_uploads_cb {
+	int (*upload)(void *ctx, const char *key, size_t keylen, const char *upload_id,
+	              int64_t initiated);
+	void *ctx;
+};
+
 /* What a finished document said. Strings are "" when absent. */
 struct duet_s3_result {
 	/* non-NULL when the document was an <Error> (any kind) */
 	const struct duet_s3_error *error;
 	/* ListObjectsV2 */
-	int truncated;          /* <IsTruncated>true</IsTruncated> */
+	int truncated;          /* <IsTruncated>true</IsTruncated> (also uploads) */
 	const char *next_token; /* <NextContinuationToken> */
 	long key_count;         /* <KeyCount>; -1 when absent */
 	int url_encoded;        /* <EncodingType>url</EncodingType> */
+	/* ListMultipartUploads */
+	const char *next_key_marker;       /* <NextKeyMarker> */
+	const char *next_upload_id_marker; /* <NextUploadIdMarker> */
 	/* InitiateMultipartUpload */
 	const char *upload_id; /* <UploadId> */
 	/* CompleteMultipartUpload, CopyObject */
@@ -102,6 +116,9 @@ int duet_s3_xml_list_new(const struct duet_s3_list_cb *cb, struct duet_s3_xml **
 
 /* New parser of a DeleteObjects response (<DeleteResult>); as above. */
 int duet_s3_xml_delete_new(const struct duet_s3_delete_cb *cb, struct duet_s3_xml **out);
+
+/* New parser of a ListMultipartUploads response; as above. */
+int duet_s3_xml_uploads_new(const struct duet_s3_uploads_cb *cb, struct duet_s3_xml **out);
 
 /* New parser of one of the small documents; as above. */
 int duet_s3_xml_new(enum duet_s3_xml_kind kind, struct duet_s3_xml **out);

@@ -200,6 +200,29 @@ for R in s3 az; do
 		"$(RC md5sum "$B/big" | cut -d' ' -f1)"
 done
 
+# 8b. cleanup: the S3 upload the dead server could not abort is still
+# there (its parts under s3rver's uploads directory). A young one may be
+# running and stays; once it is older than a day cleanup aborts it, only
+# below the path given, and --dry-run only says so.
+up=$(find "$T/s3/data/bkt" -maxdepth 1 -type d -name '*uploads' | head -n 1)
+check "s3: the killed upload left its parts" test -n "$up" -a -n "$(ls "$up" 2>/dev/null)"
+expect_rc "s3: cleanup" 0 DC cleanup s3:bkt -v
+expect_grep "s3: cleanup leaves a young upload alone" "younger than the cut-off" "$T/err"
+expect_grep "s3: cleanup aborted none" "aborted 0 unfinished" "$T/err"
+[ -n "$up" ] && touch -d "2 days ago" "$up"/*
+expect_rc "s3: cleanup of another path" 0 DC cleanup s3:bkt/elsewhere
+expect_grep "s3: another path: none of its uploads" "aborted 0 unfinished" "$T/err"
+expect_rc "s3: cleanup --dry-run" 0 DC cleanup s3:bkt --dry-run
+expect_grep "s3: cleanup --dry-run names the upload" "big/big.bin: Skipped abort" "$T/err"
+check "s3: after --dry-run the parts are still there" test -n "$(ls "$up" 2>/dev/null)"
+expect_rc "s3: cleanup of a stale upload" 0 DC cleanup s3:bkt
+expect_grep "s3: cleanup aborted it" "aborted [1-9][0-9]* unfinished" "$T/err"
+check "s3: no upload left" test -z "$(ls "$up" 2>/dev/null)"
+expect_rc "azure: cleanup has nothing to do" 0 DC cleanup az:bkt
+expect_grep "azure: cleanup says why" "Azure discards the uncommitted blocks" "$T/err"
+expect_rc "local: cleanup is not supported (exit 1)" 1 DC cleanup src
+expect_grep "local: cleanup names the backend" "not supported by the local backend" "$T/err"
+
 # 9. bisync s3 <-> azure
 expect_rc "s3<->azure: seed s3" 0 DC copy src s3:bkt/x2
 expect_rc "s3<->azure: bisync --resync" 0 DC bisync s3:bkt/x2 az:bkt/x2 --resync --workdir "$T/wd-x"

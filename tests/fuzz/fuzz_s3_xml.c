@@ -76,10 +76,23 @@ fz_deleted(void *ctx, const char *key, size_t n, const char *code, const char *m
 
 /* Parses data as document kind k, fed in chunks of `chunk` bytes. */
 static int
+fz_upload(void *ctx, const char *key, size_t n, const char *id, int64_t initiated)
+{
+	fz_key(key, n);
+	if (id[0] == '\0')
+		abort();
+	fz_mix(ctx, key, n);
+	fz_mix(ctx, id, strlen(id));
+	fz_mix(ctx, &initiated, sizeof(initiated));
+	return 0;
+}
+
+static int
 fz_parse(unsigned k, const uint8_t *data, size_t size, size_t chunk, struct fz_seen *seen)
 {
 	const struct duet_s3_list_cb lcb = {fz_object, fz_prefix, seen};
 	const struct duet_s3_delete_cb dcb = {fz_deleted, seen};
+	const struct duet_s3_uploads_cb ucb = {fz_upload, seen};
 	struct duet_s3_xml *x = NULL;
 	int rc;
 
@@ -87,6 +100,8 @@ fz_parse(unsigned k, const uint8_t *data, size_t size, size_t chunk, struct fz_s
 		rc = duet_s3_xml_list_new(&lcb, &x);
 	else if (k == 1)
 		rc = duet_s3_xml_delete_new(&dcb, &x);
+	else if (k == 6)
+		rc = duet_s3_xml_uploads_new(&ucb, &x);
 	else
 		rc = duet_s3_xml_new((enum duet_s3_xml_kind)(k - 2), &x);
 	if (rc != 0)
@@ -103,6 +118,8 @@ fz_parse(unsigned k, const uint8_t *data, size_t size, size_t chunk, struct fz_s
 		fz_mix(seen, &r->truncated, sizeof(r->truncated));
 		fz_mix(seen, &r->key_count, sizeof(r->key_count));
 		fz_mix(seen, &r->last_modified, sizeof(r->last_modified));
+		fz_mix(seen, r->next_key_marker, strlen(r->next_key_marker));
+		fz_mix(seen, r->next_upload_id_marker, strlen(r->next_upload_id_marker));
 	}
 	duet_s3_xml_free(x);
 	return rc;
@@ -129,8 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	duet_log_set_sink(fz_sink, NULL);
 	if (size == 0)
 		return 0;
-	k = data[0] % 6u;
-	chunk = (size_t)(data[0] / 6u) % 7u + 1;
+	k = data[0] % 7u;
+	chunk = (size_t)(data[0] / 7u) % 7u + 1;
 	data++;
 	size--;
 	a = fz_parse(k, data, size, size ? size : 1, &whole);

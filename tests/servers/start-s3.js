@@ -159,9 +159,12 @@ router.get('/:bucket', async (ctx, next) => {
     if (err.code !== 'ENOENT') throw err;
   }
   const prefix = String(ctx.query.prefix || '');
+  // Initiated: the upload directory's mtime (tests age an upload by
+  // setting it, to see duet cleanup take only stale ones).
   const uploads = ids.map((id) => ({
     Key: fs.readFileSync(path.join(uploadsDir(ctx), id, 'key')).toString(),
     UploadId: id,
+    Initiated: fs.statSync(path.join(uploadsDir(ctx), id)).mtime.toISOString(),
   })).filter((u) => u.Key.startsWith(prefix));
   ctx.body = {
     ListMultipartUploadsResult: {

@@ -78,15 +78,28 @@ rec_deleted(void *ctx, const char *key, size_t n, const char *code, const char *
 	return ++r->calls == r->stop_at ? DUET_E_CANCELLED : 0;
 }
 
-enum doc_kind { K_LIST, K_DELETE, K_ERROR, K_INITIATE, K_COMPLETE, K_COPY };
+static int
+rec_upload(void *ctx, const char *key, size_t n, const char *id, int64_t initiated)
+{
+	struct rec *r = ctx;
+	assert_int_equal(duet_buf_puts(&r->log, "U "), 0);
+	rec_str(r, key, n);
+	assert_int_equal(duet_buf_printf(&r->log, " %s %lld\n", id, (long long)initiated), 0);
+	return ++r->calls == r->stop_at ? DUET_E_CANCELLED : 0;
+}
+
+enum doc_kind { K_LIST, K_DELETE, K_ERROR, K_INITIATE, K_COMPLETE, K_COPY, K_UPLOADS };
 
 static int
 new_parser(enum doc_kind k, struct rec *r, struct duet_s3_xml **x)
 {
 	const struct duet_s3_list_cb lcb = {rec_object, rec_prefix, r};
 	const struct duet_s3_delete_cb dcb = {rec_deleted, r};
+	const struct duet_s3_uploads_cb ucb = {rec_upload, r};
 
 	switch (k) {
+	case K_UPLOADS:
+		return duet_s3_xml_uploads_new(&ucb, x);
 	case K_LIST:
 		return duet_s3_xml_list_new(&lcb, x);
 	case K_DELETE:
@@ -774,10 +787,54 @@ test_alloc_failures(void **state)
 	}
 }
 
+/* ListMultipartUploads (duet cleanup): keys as sent (entities
+ * decoded), ids, Initiated; the paging markers; an Upload missing its id
+ * or with a bad time is a corrupt document, not a skipped entry. */
+static void
+test_uploads(void **state)
+{
+	static const char doc[] =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+	    "<Bucket>b</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>"
+	    "<NextKeyMarker>my-movie.m2ts</NextKeyMarker>"
+	    "<NextUploadIdMarker>YW55IGlkZWEgd2h5</NextUploadIdMarker>"
+	    "<MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>"
+	    "<Upload><Key>a &amp; b/my-divisor</Key>"
+	    "<UploadId>XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw</UploadId>"
+	    "<Initiator><ID>x</ID></Initiator><StorageClass>STANDARD</StorageClass>"
+	    "<Initiated>2010-11-10T20:48:33.000Z</Initiated></Upload>"
+	    "<Upload><Key>my-movie.m2ts</Key><UploadId>YW55IGlkZWEgd2h5</UploadId>"
+	    "</Upload></ListMultipartUploadsResult>";
+	struct duet_s3_xml *x = NULL;
+	struct rec r;
+	(void)state;
+
+	check_doc(K_UPLOADS, doc, 0,
+	    "U a & b/my-divisor XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw 1289422113000000000\n"
+	    "U my-movie.m2ts YW55IGlkZWEgd2h5 0\n"
+	    "= t1 n[] c-1 u0 id[] e[] m0");
+	rec_init(&r);
+	assert_int_equal(new_parser(K_UPLOADS, &r, &x), 0);
+	assert_int_equal(duet_s3_xml_feed(x, doc, strlen(doc)), 0);
+	assert_int_equal(duet_s3_xml_end(x), 0);
+	assert_string_equal(duet_s3_xml_result(x)->next_key_marker, "my-movie.m2ts");
+	assert_string_equal(duet_s3_xml_result(x)->next_upload_id_marker, "YW55IGlkZWEgd2h5");
+	duet_s3_xml_free(x);
+	duet_buf_dispose(&r.log);
+	check_doc(K_UPLOADS, "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload>"
+	    "</ListMultipartUploadsResult>", DUET_E_CORRUPT, "");
+	check_doc(K_UPLOADS, "<ListMultipartUploadsResult><Upload><Key>k</Key><UploadId>i"
+	    "</UploadId><Initiated>yesterday</Initiated></Upload></ListMultipartUploadsResult>",
+	    DUET_E_CORRUPT, "");
+	check_doc(K_UPLOADS, "<ListBucketResult></ListBucketResult>", DUET_E_CORRUPT, "");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_uploads),
 	    cmocka_unit_test(test_documents),        cmocka_unit_test(test_every_split),
 	    cmocka_unit_test(test_cut_short),        cmocka_unit_test(test_streaming_order),
 	    cmocka_unit_test(test_malformed),        cmocka_unit_test(test_bad_values),
