@@ -89,6 +89,7 @@ bdirs_prune(struct brun *b, struct duet_fs *fs)
 	wo.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
 	wo.dirs = 1;
 	wo.max_depth = -1;
+	wo.fast_list = b->o->x.fast_list;
 	duet_listing_init(&l);
 	if ((rc = duet_walk(fs, "", &wo, &l)) == 0) {
 		/* Sorted order puts a directory before its children: walk back. */

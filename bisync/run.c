@@ -113,6 +113,7 @@ brun_list(struct brun *b)
 		j[i].o.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
 		j[i].o.max_depth = -1;
 		j[i].o.dirs = b->o->create_empty_src_dirs;
+		j[i].o.fast_list = b->o->x.fast_list;
 	}
 	duet_walk_both(&j[0], &j[1]);
 	for (int i = 0; i < 2; i++) {

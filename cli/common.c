@@ -72,6 +72,7 @@ cli_walk_opts(const struct cli_opts *o, const struct duet_filter *f, struct duet
 	w->filter = f != NULL && duet_filter_active(f) ? f : NULL;
 	w->checkers = o->x.checkers > 0 ? o->x.checkers : 8;
 	w->max_depth = o->limits.max_depth;
+	w->fast_list = o->x.fast_list;
 }
 
 /* ---- logging ---- */

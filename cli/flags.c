@@ -91,6 +91,7 @@ static const struct flag flags[] = {
 	{"no-check-dest", 0, F_BOOL, X(no_check_dest), 0, NULL, "Don't check the destination, copy regardless"},
 	{"no-traverse", 0, F_BOOL, X(no_traverse), 0, NULL, "Don't traverse destination file system on copy"},
 	{"ignore-checksum", 0, F_BOOL, X(ignore_checksum), 0, NULL, "Skip post copy check of checksums"},
+	{"fast-list", 0, F_BOOL, X(fast_list), 0, NULL, "Use recursive list if available, also with filters (object stores use it without filters anyway)"},
 	{"modify-window", 0, F_DUR, X(modify_window), 0, NULL, "Max time diff to be considered the same (default 1ns)"},
 	/* Concurrency and limits. */
 	{"transfers", 0, F_INT, X(transfers), 0, NULL, "Number of file transfers to run in parallel (default 4)"},

@@ -165,6 +165,13 @@ struct duet_backend {
 	 * host, other credentials); the caller then streams. */
 	int (*copy_from)(struct duet_fs *fs, struct duet_fs *src_fs, const char *src,
 	    const char *dst);
+	/* Optional: everything below dir in as few requests as the server
+	 * allows (a recursive listing: S3 without delimiter, Azure without
+	 * delimiter): files, and each directory, implied by names or a
+	 * marker, with its path relative to the root; in any order, a
+	 * directory possibly more than once. Errors as list();
+	 * DUET_E_UNSUPPORTED where it cannot (the caller walks instead). */
+	int (*list_r)(struct duet_fs *fs, const char *dir, duet_list_fn fn, void *ctx);
 	/* Optional: removes what interrupted runs left on the server below
 	 * dir and cannot be seen in a listing (S3: multipart uploads started
 	 * more than max_age ns ago). With dry_run only says what it would do.

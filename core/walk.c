@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "error.h"
 #include "log.h"
 
@@ -142,6 +143,127 @@ walk_one(struct walk_worker *ww, struct walk_dir *d)
 	return walk_keep(ww, d->depth);
 }
 
+/* ---- one recursive listing (list_r) instead of a walk ---- */
+
+struct walk_flat {
+	const struct duet_walk_opts *o;
+	struct duet_listing *out;
+	size_t skip;            /* strlen of the start dir: not filtered */
+	struct duet_buf parent; /* the parent checked last */
+	int parent_ok;          /* its verdict: every ancestor passes */
+};
+
+/* 1 when no directory on the way to path (its ancestors) is excluded. */
+static int
+walk_flat_ancestors(struct walk_flat *w, const char *path, size_t plen)
+{
+	const struct duet_filter *f = w->o->filter;
+	char *p;
+
+	if (plen == 0 || f == NULL || w->o->no_filter_dirs)
+		return 1;
+	if (plen == w->parent.len && memcmp(w->parent.p, path, plen) == 0)
+		return w->parent_ok;
+	duet_buf_reset(&w->parent);
+	if (duet_buf_append(&w->parent, path, plen) != 0 || duet_buf_putc(&w->parent, '\0') != 0)
+		return -1;
+	w->parent.len = plen;
+	w->parent_ok = 1;
+	p = w->parent.p;
+	for (size_t i = 1; i <= plen && w->parent_ok; i++) {
+		if ((i < plen && p[i] != '/') || i <= w->skip)
+			continue;
+		p[i] = '\0';
+		w->parent_ok = duet_filter_dir(f, p);
+		p[i] = i < plen ? '/' : '\0';
+	}
+	return w->parent_ok;
+}
+
+static int
+walk_flat_entry(void *ctx, const struct duet_entry *e)
+{
+	struct walk_flat *w = ctx;
+	const struct duet_filter *f = w->o->filter;
+	const char *sl = NULL;
+	int ok;
+
+	for (size_t i = e->pathlen; i > 0 && sl == NULL; i--)
+		if (e->path[i - 1] == '/')
+			sl = e->path + i - 1;
+	ok = walk_flat_ancestors(w, e->path, sl != NULL ? (size_t)(sl - e->path) : 0);
+	if (ok < 0)
+		return duet_err_set(DUET_E_NOMEM, "out of memory walking %s", e->path);
+	if (!ok)
+		return 0;
+	if (e->type == DUET_T_DIR) {
+		if (!w->o->dirs || (f != NULL && !w->o->no_filter_dirs && !duet_filter_dir(f, e->path)))
+			return 0;
+	} else if (f != NULL && !duet_filter_file(f, e->path, e->size, e->mtime)) {
+		return 0;
+	}
+	return duet_listing_add(w->out, e);
+}
+
+/* Drops repeated directories of a sorted listing (list_r may repeat). */
+static void
+walk_flat_dedup(struct duet_listing *l)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (j > 0 && l->v[i].type == DUET_T_DIR && l->v[j - 1].type == DUET_T_DIR &&
+		    l->v[i].pathlen == l->v[j - 1].pathlen &&
+		    memcmp(l->v[i].path, l->v[j - 1].path, l->v[i].pathlen) == 0)
+			continue;
+		l->v[j++] = l->v[i];
+	}
+	l->n = j;
+}
+
+/* 1 when this walk may be one recursive listing. */
+static int
+walk_flat_fits(const struct duet_fs *fs, const struct duet_walk_opts *o)
+{
+	const char *const *marks = o->filter != NULL ? duet_filter_if_present(o->filter) : NULL;
+
+	if (fs->ops->list_r == NULL || o->fast_list < 0 || o->max_depth >= 0)
+		return 0;
+	if (marks != NULL && marks[0] != NULL)
+		return 0; /* --exclude-if-present needs each directory's children */
+	return o->fast_list > 0 || o->filter == NULL || !duet_filter_active(o->filter);
+}
+
+/* The walk as one list_r. DUET_E_UNSUPPORTED: walk instead. */
+static int
+walk_flat(struct duet_fs *fs, const char *dir, const struct duet_walk_opts *o,
+    struct duet_listing *out)
+{
+	struct walk_flat w;
+	size_t before = out->n;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.out = out;
+	w.skip = strlen(dir);
+	rc = fs->ops->list_r(fs, dir, walk_flat_entry, &w);
+	duet_buf_dispose(&w.parent);
+	if (rc == DUET_E_UNSUPPORTED && out->n == before)
+		return rc;
+	if (rc != 0 && rc != DUET_E_NOMEM) {
+		duet_logo(DUET_LOG_ERROR, dir[0] ? dir : fs->name, "error listing directory: %s",
+		    duet_err_msg());
+		out->errors++;
+		rc = 0;
+	}
+	if (rc == 0) {
+		duet_listing_sort(out);
+		walk_flat_dedup(out);
+	}
+	return rc;
+}
+
 static void *
 walk_thread(void *arg)
 {
@@ -221,6 +343,8 @@ duet_walk(struct duet_fs *fs, const char *dir, const struct duet_walk_opts *o,
 	rc = walk_start(fs, dir, out);
 	if (rc != 0)
 		return rc > 0 ? 0 : rc;
+	if (walk_flat_fits(fs, o) && (rc = walk_flat(fs, dir, o, out)) != DUET_E_UNSUPPORTED)
+		return rc;
 	memset(&w, 0, sizeof(w));
 	w.fs = fs;
 	w.o = o;

@@ -17,6 +17,10 @@ struct duet_walk_opts {
 	int max_depth;   /* -1: unlimited; 1: direct children of dir only */
 	int no_filter_dirs; /* 1: directories are not subject to filter rules
 	                       (the destination of a sync, with filters) */
+	int fast_list;   /* a backend's recursive listing (list_r), when it has
+	                    one: 0 when no filter is active (a filtered walk
+	                    skips excluded directories, a recursive listing
+	                    reads them), 1 always (--fast-list), -1 never */
 };
 
 /*

@@ -91,6 +91,8 @@ struct duet_xfer_opts {
 	int no_check_dest;     /* --no-check-dest */
 	int no_traverse;       /* --no-traverse */
 	int ignore_checksum;   /* --ignore-checksum: no post-copy verify */
+	int fast_list;         /* --fast-list: recursive listings with filters too
+	                          (duet_walk_opts.fast_list) */
 	int64_t modify_window; /* ns; -1: the coarser precision of the two */
 	/* Concurrency and retries. */
 	int transfers;         /* --transfers (default 4) */

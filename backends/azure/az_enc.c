@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/backend.h"
 #include "core/error.h"
 
 #define ENC_QUOTE 0x201B  /* SINGLE HIGH-REVERSED-9 QUOTATION MARK */
@@ -281,4 +282,45 @@ int
 duet_az_enc_decode(struct duet_buf *out, const char *name, size_t n)
 {
 	return duet_name_enc_decode(out, name, n, DUET_ENC_AZURE);
+}
+
+int
+duet_name_enc_decode_path(struct duet_buf *out, const char *path, size_t n, unsigned mask)
+{
+	size_t at = 0;
+	int rc;
+
+	while (at < n) {
+		const char *seg = path + at, *sl = memchr(seg, '/', n - at);
+		size_t sn = sl != NULL ? (size_t)(sl - seg) : n - at, start = out->len;
+		if (start > 0 && (rc = duet_buf_putc(out, '/')) != 0)
+			return DUET_E_NOMEM;
+		start = out->len;
+		if ((rc = duet_name_enc_decode(out, seg, sn, mask)) != 0)
+			return rc;
+		if (duet_name_check(out->p + start, out->len - start) != 0)
+			return DUET_E_BADNAME;
+		at += sn + 1;
+	}
+	return 0;
+}
+
+int
+duet_name_new_parents(struct duet_buf *last, const char *rel, size_t plen,
+    int (*emit)(void *ctx, const char *rel, size_t n), void *ctx)
+{
+	size_t k = 0, i;
+	int rc = 0;
+
+	/* The longest common run of whole segments. */
+	for (i = 0; i < plen && i < last->len && rel[i] == last->p[i]; i++)
+		if (rel[i] == '/')
+			k = i + 1;
+	for (i = k; i < plen && rc == 0; i++)
+		if (rel[i] == '/')
+			rc = emit(ctx, rel, i);
+	duet_buf_reset(last);
+	if (rc == 0 && duet_buf_append(last, rel, plen) != 0)
+		rc = DUET_E_NOMEM;
+	return rc;
 }

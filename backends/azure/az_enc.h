@@ -37,6 +37,27 @@ int duet_name_enc_path(struct duet_buf *out, const char *path, unsigned mask);
 int duet_name_enc_decode(struct duet_buf *out, const char *name, size_t n, unsigned mask);
 
 /*
+ * Appends the decoding of a stored relative path (segments joined by
+ * '/', as a recursive listing gives them) to out, segment by segment.
+ * DUET_E_BADNAME (no message; duet_name_check's when it set one) when a
+ * segment decodes to a name that cannot be a file (empty, "..", a '/'
+ * or NUL inside); DUET_E_NOMEM. out must be empty or hold the parent.
+ */
+int duet_name_enc_decode_path(struct duet_buf *out, const char *path, size_t n, unsigned mask);
+
+/*
+ * For a recursive listing, which gives names, not directories: calls
+ * emit(ctx, rel, n) for each directory rel[0..n) of the parent
+ * rel[0..plen) (empty, or ending in '/') that *last (the previous name's
+ * parent) did not have, then makes rel[0..plen) the last. Names come
+ * sorted and all names below one directory are one run of that order,
+ * so each directory is emitted once. Returns emit's first nonzero value,
+ * or DUET_E_NOMEM (no message).
+ */
+int duet_name_new_parents(struct duet_buf *last, const char *rel, size_t plen,
+    int (*emit)(void *ctx, const char *rel, size_t n), void *ctx);
+
+/*
  * Appends path ('/'-separated segments, any bytes but NUL) encoded
  * segment by segment to out. Errors: DUET_E_NOMEM (no message).
  */

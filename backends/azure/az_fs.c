@@ -506,5 +506,6 @@ const struct duet_backend duet_azure_backend = {
 	.set_mtime = az_set_mtime,
 	.move_from = az_move_from,
 	.copy_from = az_copy_from,
+	.list_r = az_list_r,
 	.hash = az_hash,
 };

@@ -130,6 +130,7 @@ int az_move(struct duet_fs *fs, const char *src, const char *dst);
 int az_copy(struct duet_fs *fs, const char *src, const char *dst);
 int az_set_mtime(struct duet_fs *fs, const char *path, int64_t mtime);
 int az_move_from(struct duet_fs *fs, struct duet_fs *src_fs, const char *src, const char *dst);
+int az_list_r(struct duet_fs *fs, const char *dir, duet_list_fn fn, void *ctx);
 int az_copy_from(struct duet_fs *fs, struct duet_fs *src_fs, const char *src, const char *dst);
 int az_hash(struct duet_fs *fs, const char *path, enum duet_hash_kind k, struct duet_hashes *out);
 

@@ -102,6 +102,10 @@ struct az_page {
 	int count_only;        /* only count the items (names not checked) */
 	struct duet_buf dec;   /* scratch: a decoded name */
 	struct duet_buf next;  /* NextMarker of the last page */
+	int flat;              /* recursive listing: names hold '/' */
+	struct duet_buf last;  /* flat: the stored parent of the previous blob
+	                          ("a/b/" or ""): its directories went out */
+	struct duet_buf last0; /* last as the page began (a retry restarts) */
 };
 
 static int
@@ -115,13 +119,18 @@ az_page_add(struct az_page *pg, const char *name, size_t nl, const struct az_ite
 		return 0;
 	}
 	duet_buf_reset(&pg->dec);
-	if ((rc = duet_az_enc_decode(&pg->dec, name, nl)) == DUET_E_NOMEM)
+	/* flat: segment by segment, each checked there. */
+	rc = pg->flat ? duet_name_enc_decode_path(&pg->dec, name, nl, DUET_ENC_AZURE)
+	              : duet_az_enc_decode(&pg->dec, name, nl);
+	if (rc == DUET_E_NOMEM)
 		return duet_err_set(rc, "azureblob: out of memory listing");
 	if (rc == 0 && pg->dec.len == 0 && duet_buf_puts(&pg->dec, "") != 0)
 		return duet_err_set(DUET_E_NOMEM, "azureblob: out of memory listing");
 	name = pg->dec.p;
 	nl = pg->dec.len;
-	if (rc != 0 || duet_name_check(name, nl) != 0) {
+	if (rc != 0 || (!pg->flat && duet_name_check(name, nl) != 0)) {
+		if (rc == DUET_E_BADNAME && pg->flat)
+			duet_err_set(rc, "a segment that cannot be a file name");
 		if (rc != 0)
 			duet_err_set(rc, "a NUL byte in a name");
 		duet_log(DUET_LOG_ERROR, "azureblob: %s: skipping a blob whose name cannot be a file: %s",
@@ -162,6 +171,60 @@ az_is_folder(const struct duet_az_blob *b)
 }
 
 static int
+az_flat_parent(void *ctx, const char *rel, size_t n)
+{
+	struct az_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.dir = 1;
+	it.size = -1;
+	return az_page_add(ctx, rel, n, &it);
+}
+
+/* flat: the directories on rel's way that went out with no earlier blob
+ * (the walk drops repeats an odd order could still make). */
+static int
+az_flat_parents(struct az_page *pg, const char *rel, size_t plen)
+{
+	int rc = duet_name_new_parents(&pg->last, rel, plen, az_flat_parent, pg);
+	return rc == DUET_E_NOMEM ? duet_err_set(rc, "azureblob: out of memory listing") : rc;
+}
+
+/* flat: one blob, after the directories on its way. */
+static int
+az_flat_blob(struct az_page *pg, const struct duet_az_blob *b, const char *name, size_t nl)
+{
+	int folder = name[nl - 1] == '/' || az_is_folder(b);
+	size_t en = name[nl - 1] == '/' ? nl - 1 : nl, plen = 0;
+	struct az_item it;
+	int rc;
+
+	for (size_t i = en; i > 0 && plen == 0; i--)
+		if (name[i - 1] == '/')
+			plen = i;
+	if (en == 0)
+		return 0;
+	if ((rc = az_flat_parents(pg, name, plen)) != 0)
+		return rc;
+	memset(&it, 0, sizeof(it));
+	it.mtime = b->mtime != 0 ? b->mtime : b->last_modified;
+	if (folder) {
+		/* A folder marker is its directory: its children follow. */
+		it.dir = 1;
+		it.size = -1;
+		if ((rc = az_page_add(pg, name, en, &it)) == 0 &&
+		    (duet_buf_append(&pg->last, name + plen, en - plen) != 0 ||
+		     duet_buf_putc(&pg->last, '/') != 0))
+			rc = duet_err_set(DUET_E_NOMEM, "azureblob: out of memory listing");
+		return rc;
+	}
+	it.size = b->size;
+	it.has_md5 = b->has_md5;
+	memcpy(it.md5, b->md5, 16);
+	return az_page_add(pg, name, nl, &it);
+}
+
+static int
 az_page_blob(void *ctx, const struct duet_az_blob *b)
 {
 	struct az_page *pg = ctx;
@@ -175,6 +238,8 @@ az_page_blob(void *ctx, const struct duet_az_blob *b)
 		pg->marker = 1; /* the directory's own marker */
 		return 0;
 	}
+	if (pg->flat)
+		return az_flat_blob(pg, b, name, nl);
 	memset(&it, 0, sizeof(it));
 	if (name[nl - 1] == '/' || az_is_folder(b)) {
 		/* A marker of a subdirectory: its BlobPrefix may follow too,
@@ -218,6 +283,9 @@ az_page_reset(void *ctx)
 	pg->n = 0;
 	pg->bad = 0;
 	duet_buf_reset(&pg->names);
+	duet_buf_reset(&pg->last);
+	if (pg->last0.len > 0 && duet_buf_append(&pg->last, pg->last0.p, pg->last0.len) != 0)
+		return DUET_E_NOMEM;
 	return duet_az_xml_list_new(&cb, &pg->x);
 }
 
@@ -235,6 +303,8 @@ az_page_dispose(struct az_page *pg)
 	duet_buf_dispose(&pg->names);
 	duet_buf_dispose(&pg->next);
 	duet_buf_dispose(&pg->dec);
+	duet_buf_dispose(&pg->last);
+	duet_buf_dispose(&pg->last0);
 	duet_free(pg->v);
 }
 
@@ -263,6 +333,9 @@ az_page_get(struct az_page *pg, int delim, int maxresults, int *more)
 		rc = duet_az_query_add(&q, "marker", pg->next.p);
 	if (rc == 0)
 		rc = duet_buf_printf(&what, "list %s/%s", fs->container, pg->prefix);
+	duet_buf_reset(&pg->last0);
+	if (rc == 0 && pg->last.len > 0)
+		rc = duet_buf_append(&pg->last0, pg->last.p, pg->last.len);
 	if (rc == 0)
 		rc = az_page_reset(pg);
 	if (rc != 0) {
@@ -500,8 +573,9 @@ az_list_containers(struct az_fs *fs, duet_list_fn fn, void *ctx)
 
 /* ---- list, stat ---- */
 
-int
-az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+/* One directory (its children), or with flat everything below it. */
+static int
+az_list_any(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx, int flat)
 {
 	struct az_fs *fs = (struct az_fs *)dfs;
 	struct duet_buf prefix = DUET_BUF_INIT;
@@ -509,6 +583,8 @@ az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	struct az_page pg;
 	int rc, more = 1, any = 0, bad = 0;
 
+	if (fs->container == NULL && flat)
+		return duet_err_set(DUET_E_UNSUPPORTED, "azureblob: no recursive listing of containers");
 	if (fs->container == NULL)
 		return dir[0] != '\0' ? az_need_container(fs, "list") : az_list_containers(fs, fn, ctx);
 	memset(&pg, 0, sizeof(pg));
@@ -524,8 +600,9 @@ az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	pg.dir = dir;
 	pg.prefix = prefix.p;
 	pg.skip = prefix.len;
+	pg.flat = flat;
 	while (rc == 0 && more) {
-		rc = az_page_get(&pg, 1, fs->list_chunk, &more);
+		rc = az_page_get(&pg, !flat, fs->list_chunk, &more);
 		any |= pg.n > 0 || pg.marker;
 		bad |= pg.bad;
 		if (rc == 0)
@@ -549,6 +626,18 @@ az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	duet_buf_dispose(&prefix);
 	az_dirs_dispose(&dirs);
 	return rc;
+}
+
+int
+az_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+{
+	return az_list_any(dfs, dir, fn, ctx, 0);
+}
+
+int
+az_list_r(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+{
+	return az_list_any(dfs, dir, fn, ctx, 1);
 }
 
 int

@@ -645,6 +645,7 @@ const struct duet_backend duet_s3_backend = {
 	.move_from = s3_move_from,
 	.copy_from = s3_copy_from,
 	.cleanup = s3_cleanup,
+	.list_r = s3_list_r,
 	.remove_batch = s3_remove_batch,
 	.hash = s3_hash,
 	.list_token = s3_list_token,

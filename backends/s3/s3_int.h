@@ -120,6 +120,7 @@ int s3_move(struct duet_fs *fs, const char *src, const char *dst);
 int s3_copy(struct duet_fs *fs, const char *src, const char *dst);
 int s3_set_mtime(struct duet_fs *fs, const char *path, int64_t mtime);
 int s3_move_from(struct duet_fs *fs, struct duet_fs *src_fs, const char *src, const char *dst);
+int s3_list_r(struct duet_fs *fs, const char *dir, duet_list_fn fn, void *ctx);
 int s3_cleanup(struct duet_fs *fs, const char *dir, int64_t max_age, int dry_run, long *done);
 int s3_copy_from(struct duet_fs *fs, struct duet_fs *src_fs, const char *src, const char *dst);
 /* The key prefix of dir's children (fs->prefix + encoded dir + '/');

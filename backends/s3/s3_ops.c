@@ -108,6 +108,9 @@ struct s3_lst {
 	size_t work;          /* next item for a HEAD worker */
 	size_t heads;         /* HEADs the page needed */
 	pthread_mutex_t mu;
+	int flat;             /* a recursive listing (no delimiter) */
+	struct duet_buf last; /* flat: the stored parent ("a/b/" or "") of the
+	                         previous key: its directories went out */
 };
 
 static int s3_lst_add_name(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t size,
@@ -148,7 +151,7 @@ s3_lst_add_name(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t 
 {
 	struct s3_item *it;
 
-	if (duet_name_check(name, nl) != 0) {
+	if (!l->flat && duet_name_check(name, nl) != 0) {
 		duet_log(DUET_LOG_ERROR, "s3: %s: skipping an object whose name cannot be a file: %s",
 		    l->fs->base.name, duet_err_msg());
 		l->bad = 1;
@@ -187,6 +190,48 @@ s3_lst_add_name(struct s3_lst *l, const char *name, size_t nl, int dir, int64_t 
 	return 0;
 }
 
+/* flat: a stored relative path (segments) decoded and checked, then
+ * added as s3_lst_add does. */
+static int
+s3_lst_add_rel(struct s3_lst *l, const char *rel, size_t n, int dir, int64_t size, int64_t lmod,
+    const char *key)
+{
+	struct duet_buf dec = DUET_BUF_INIT;
+	int rc = duet_name_enc_decode_path(&dec, rel, n, DUET_ENC_S3);
+
+	if (rc == 0 && duet_buf_puts(&dec, "") != 0)
+		rc = DUET_E_NOMEM;
+	if (rc == DUET_E_NOMEM) {
+		duet_buf_dispose(&dec);
+		return duet_err_set(DUET_E_NOMEM, "s3: out of memory listing");
+	}
+	if (rc != 0) {
+		duet_log(DUET_LOG_ERROR, "s3: %s: skipping an object whose name cannot be a file: "
+		    "\"%.*s\"", l->fs->base.name, (int)(n > 200 ? 200 : n), rel);
+		l->bad = 1;
+		rc = 0;
+	} else {
+		rc = s3_lst_add_name(l, dec.p, dec.len, dir, size, lmod, key);
+	}
+	duet_buf_dispose(&dec);
+	return rc;
+}
+
+static int
+s3_lst_parent(void *ctx, const char *rel, size_t n)
+{
+	return s3_lst_add_rel(ctx, rel, n, 1, -1, 0, NULL);
+}
+
+/* flat: the directories on rel's way that went out with no earlier key
+ * (the walk drops repeats a server's odd order could still make). */
+static int
+s3_lst_parents(struct s3_lst *l, const char *rel, size_t plen)
+{
+	int rc = duet_name_new_parents(&l->last, rel, plen, s3_lst_parent, l);
+	return rc == DUET_E_NOMEM ? duet_err_set(rc, "s3: out of memory listing") : rc;
+}
+
 static int
 s3_lst_object(void *ctx, const struct duet_s3_object *o)
 {
@@ -196,6 +241,24 @@ s3_lst_object(void *ctx, const struct duet_s3_object *o)
 
 	if (o->keylen < l->skip || nl == 0)
 		return 0; /* the directory's own marker */
+	if (l->flat) {
+		const char *sl;
+		size_t plen;
+		int rc, marker = name[nl - 1] == '/';
+		size_t en = marker ? nl - 1 : nl;
+		/* A marker "a/b/" is the directory a/b: its children follow. */
+		if (en == 0)
+			return 0;
+		for (sl = NULL, plen = en; plen > 0 && sl == NULL; plen--)
+			if (name[plen - 1] == '/')
+				sl = name + plen - 1;
+		plen = sl != NULL ? (size_t)(sl - name) + 1 : 0;
+		if ((rc = s3_lst_parents(l, name, marker ? nl : plen)) != 0)
+			return rc;
+		if (marker)
+			return 0; /* went out as a parent just now (or before) */
+		return s3_lst_add_rel(l, name, nl, 0, o->size, o->mtime, o->key);
+	}
 	if (name[nl - 1] == '/') /* a marker of a subdirectory */
 		return s3_lst_add(l, name, nl - 1, 1, -1, o->mtime, NULL);
 	return s3_lst_add(l, name, nl, 0, o->size, o->mtime, o->key);
@@ -309,7 +372,8 @@ s3_list_page(struct s3_lst *l, const char *prefix, int maxkeys, int *more)
 
 	snprintf(mk, sizeof(mk), "%d", maxkeys);
 	q[nq++] = (struct duet_s3_kv){"list-type", "2"};
-	q[nq++] = (struct duet_s3_kv){"delimiter", "/"};
+	if (!l->flat)
+		q[nq++] = (struct duet_s3_kv){"delimiter", "/"};
 	q[nq++] = (struct duet_s3_kv){"encoding-type", "url"};
 	q[nq++] = (struct duet_s3_kv){"max-keys", mk};
 	q[nq++] = (struct duet_s3_kv){"prefix", prefix};
@@ -392,6 +456,7 @@ s3_lst_dispose(struct s3_lst *l)
 	}
 	duet_free(l->v);
 	duet_buf_dispose(&l->next);
+	duet_buf_dispose(&l->last);
 	pthread_mutex_destroy(&l->mu);
 }
 
@@ -473,8 +538,9 @@ s3_list_buckets(struct s3_fs *fs, duet_list_fn fn, void *ctx)
 	return rc;
 }
 
-int
-s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+/* One directory (its children), or with flat everything below it. */
+static int
+s3_list_any(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx, int flat)
 {
 	struct s3_fs *fs = (struct s3_fs *)dfs;
 	struct s3_lst l;
@@ -482,6 +548,8 @@ s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	int rc = 0, more = 1, pages = 0, any = 0;
 
 	if (fs->bucket == NULL) {
+		if (flat)
+			return duet_err_set(DUET_E_UNSUPPORTED, "s3: no recursive listing of buckets");
 		if (dir[0] != '\0')
 			return s3_need_bucket(fs, "list");
 		return s3_list_buckets(fs, fn, ctx);
@@ -490,6 +558,7 @@ s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	pthread_mutex_init(&l.mu, NULL);
 	l.fs = fs;
 	l.dir = dir;
+	l.flat = flat;
 	prefix = s3_dir_prefix(fs, dir);
 	if (prefix == NULL) {
 		s3_lst_dispose(&l);
@@ -519,6 +588,18 @@ s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
 	duet_free(prefix);
 	s3_lst_dispose(&l);
 	return rc;
+}
+
+int
+s3_list(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+{
+	return s3_list_any(dfs, dir, fn, ctx, 0);
+}
+
+int
+s3_list_r(struct duet_fs *dfs, const char *dir, duet_list_fn fn, void *ctx)
+{
+	return s3_list_any(dfs, dir, fn, ctx, 1);
 }
 
 /* 1 when something is stored under key + "/" (a virtual directory). */

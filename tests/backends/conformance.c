@@ -20,7 +20,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/filter.h"
 #include "core/hash.h"
+#include "core/walk.h"
 
 #define T1 1600000000123456789LL /* mtimes with every digit used */
 #define T2 1500000000987654321LL
@@ -364,6 +366,89 @@ t_list_children(void **state)
 	assert_non_null(x = conf_find(&l, "sub/deeper"));
 	assert_int_equal(x->type, DUET_T_DIR);
 	conf_list_free(&l);
+}
+
+/* Walks dir with the recursive listing (fast = 1) or without (-1). */
+static void
+conf_walk(struct duet_fs *fs, const char *dir, const struct duet_filter *f, int fast,
+    struct duet_listing *out)
+{
+	struct duet_walk_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.filter = f;
+	o.checkers = 4;
+	o.dirs = 1;
+	o.max_depth = -1;
+	o.fast_list = fast;
+	duet_listing_init(out);
+	assert_int_equal(duet_walk(fs, dir, &o, out), 0);
+	assert_int_equal(out->errors, 0);
+}
+
+static void
+conf_same_listing(const struct duet_listing *a, const struct duet_listing *b)
+{
+	for (size_t i = 0; i < a->n || i < b->n; i++) {
+		const struct duet_entry *x = i < a->n ? &a->v[i] : NULL, *y = i < b->n ? &b->v[i] : NULL;
+		if (x == NULL || y == NULL || strcmp(x->path, y->path) != 0 || x->type != y->type)
+			fail_msg("entry %zu: walked \"%s\", listed recursively \"%s\"", i,
+			    x ? x->path : "(none)", y ? y->path : "(none)");
+		if (x->type != DUET_T_FILE)
+			continue;
+		assert_int_equal(x->size, y->size);
+		assert_int_equal(x->mtime, y->mtime);
+		assert_int_equal(x->hashes != NULL, y->hashes != NULL);
+		if (x->hashes != NULL)
+			assert_memory_equal(x->hashes, y->hashes, sizeof(*x->hashes));
+	}
+}
+
+/* A backend's recursive listing (list_r, fewer requests) gives what the
+ * walk directory by directory gives: every file with its size, mtime and
+ * hashes, every directory once (implied by names or made by mkdir), from
+ * the root and from a subdirectory, and with a filter that excludes a
+ * directory. Names that sort between a directory and its children ('!'
+ * before '/') and a name stored encoded are in the tree. */
+static void
+t_list_recursive(void **state)
+{
+	struct duet_fs *fs = *state;
+	struct duet_listing a, b;
+	struct duet_filter *f = NULL;
+	static const char *const files[] = {
+	    "top.txt", "d/x.txt", "d!x.txt", "d/e/deep.txt", "d/e/f/deeper.txt", "d/e!/y",
+	    "sp ace/ü+%.txt", "sp ace/sub/t.txt", "z/1", "z/2", "w\\back/q",
+	};
+
+	if (fs->ops->list_r == NULL)
+		skip();
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		conf_write(fs, files[i], files[i], T1 + (int64_t)i * 1000000000);
+	assert_int_equal(fs->ops->mkdir(fs, "d/empty"), 0);
+	conf_walk(fs, "", NULL, -1, &a);
+	conf_walk(fs, "", NULL, 1, &b);
+	assert_true(a.n >= sizeof(files) / sizeof(files[0]) + 6);
+	conf_same_listing(&a, &b);
+	duet_listing_dispose(&a);
+	duet_listing_dispose(&b);
+	conf_walk(fs, "d", NULL, -1, &a);
+	conf_walk(fs, "d", NULL, 1, &b);
+	conf_same_listing(&a, &b);
+	duet_listing_dispose(&a);
+	duet_listing_dispose(&b);
+	assert_int_equal(duet_filter_new(&f), 0);
+	assert_int_equal(duet_filter_add(f, DUET_FILTER_EXCLUDE, "e/", NULL), 0);
+	assert_int_equal(duet_filter_add(f, DUET_FILTER_EXCLUDE, "*.txt", NULL), 0);
+	conf_walk(fs, "", f, -1, &a);
+	conf_walk(fs, "", f, 1, &b);
+	conf_same_listing(&a, &b);
+	for (size_t i = 0; i < b.n; i++)
+		if (strstr(b.v[i].path, "deep") != NULL || strstr(b.v[i].path, ".txt") != NULL)
+			fail_msg("%s passed the filter", b.v[i].path);
+	duet_listing_dispose(&a);
+	duet_listing_dispose(&b);
+	duet_filter_free(f);
 }
 
 static void
@@ -965,6 +1050,7 @@ duet_conformance_run(const struct duet_conf_target *t)
 		CONF_TEST(t_list_errors),
 		CONF_TEST(t_list_children),
 		CONF_TEST(t_list_stop),
+		CONF_TEST(t_list_recursive),
 		CONF_TEST(t_stat),
 		CONF_TEST(t_write_small),
 		CONF_TEST(t_write_empty),

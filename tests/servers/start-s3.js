@@ -16,6 +16,17 @@ const path = require('path');
 // enough, so he.escape (used only there) passes text through.
 const he = require('he');
 he.escape = (s) => String(s);
+// s3rver's SigV4 check builds the canonical query with
+// encodeURIComponent, which leaves !'()* as they are; SigV4 (and every
+// AWS SDK, rclone and duet) percent-encodes them, so a listing of the
+// prefix "a!/" was refused as a bad signature. The global is looked up at
+// call time: with the RFC 3986 form the canonical query is AWS's (s3rver's
+// own RFC 3986 helper, built on it, is unchanged by a second pass).
+{
+  const plain = global.encodeURIComponent;
+  global.encodeURIComponent = (v) =>
+    plain(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
 const S3rver = require('@20minutes/s3rver');
 const FilesystemStore = require('@20minutes/s3rver/lib/stores/filesystem');
 const S3Object = require('@20minutes/s3rver/lib/models/object');

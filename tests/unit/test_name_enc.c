@@ -75,12 +75,84 @@ test_s3(void **state)
 	duet_buf_dispose(&d);
 }
 
+/* A recursive listing's stored paths: decoded segment by segment; a
+ * segment that decodes to a '/' or to ".." or is empty is refused. */
+static void
+test_decode_path(void **state)
+{
+	struct duet_buf b = DUET_BUF_INIT;
+	(void)state;
+
+	assert_int_equal(duet_name_enc_decode_path(&b, "a/b/c\xe2\x80\x9b" "FF",
+	    strlen("a/b/c\xe2\x80\x9b" "FF"), DUET_ENC_S3), 0);
+	assert_int_equal(b.len, 6);
+	assert_memory_equal(b.p, "a/b/c\xff", 6);
+	duet_buf_reset(&b);
+	/* "." stored as a full-width dot decodes to a name no file has */
+	assert_int_equal(duet_name_enc_decode_path(&b, "a/\xef\xbc\x8e/c", 7, DUET_ENC_S3),
+	    DUET_E_BADNAME);
+	duet_buf_reset(&b);
+	assert_int_equal(duet_buf_puts(&b, "dir"), 0);
+	assert_int_equal(duet_name_enc_decode_path(&b, "x/y", 3, DUET_ENC_AZURE), 0);
+	assert_int_equal(b.len, 7);
+	assert_memory_equal(b.p, "dir/x/y", 7);
+	duet_buf_reset(&b);
+	assert_int_equal(duet_name_enc_decode_path(&b, "a/b\xef\xbc\x8f" "c", 8, DUET_ENC_S3),
+	    DUET_E_BADNAME);
+	duet_buf_reset(&b);
+	assert_int_equal(duet_name_enc_decode_path(&b, "a//b", 4, DUET_ENC_S3), DUET_E_BADNAME);
+	duet_buf_reset(&b);
+	assert_int_equal(duet_name_enc_decode_path(&b, "a/../b", 6, DUET_ENC_AZURE), DUET_E_BADNAME);
+	duet_buf_dispose(&b);
+}
+
+struct emitted {
+	char v[8][32];
+	int n;
+};
+
+static int
+emit_dir(void *ctx, const char *rel, size_t n)
+{
+	struct emitted *e = ctx;
+	assert_true(e->n < 8 && n < 32);
+	memcpy(e->v[e->n], rel, n);
+	e->v[e->n++][n] = '\0';
+	return 0;
+}
+
+/* Each directory once, however many names it holds, across names that
+ * sort between a directory and its children. */
+static void
+test_new_parents(void **state)
+{
+	static const char *const names[] = {"a/b/x", "a/b/y", "a/b!", "a/c/d/z", "e"};
+	struct duet_buf last = DUET_BUF_INIT;
+	struct emitted e;
+	(void)state;
+
+	memset(&e, 0, sizeof(e));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *sl = strrchr(names[i], '/');
+		size_t plen = sl != NULL ? (size_t)(sl - names[i]) + 1 : 0;
+		assert_int_equal(duet_name_new_parents(&last, names[i], plen, emit_dir, &e), 0);
+	}
+	assert_int_equal(e.n, 4);
+	assert_string_equal(e.v[0], "a");
+	assert_string_equal(e.v[1], "a/b");
+	assert_string_equal(e.v[2], "a/c");
+	assert_string_equal(e.v[3], "a/c/d");
+	duet_buf_dispose(&last);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_azure),
 		cmocka_unit_test(test_s3),
+		cmocka_unit_test(test_decode_path),
+		cmocka_unit_test(test_new_parents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

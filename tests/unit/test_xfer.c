@@ -94,7 +94,7 @@ content_is(struct duet_fs *fs, const char *path, const char *want)
 static int
 run(struct fx *f, enum duet_xfer_mode mode)
 {
-	struct duet_walk_opts w = {NULL, 2, 1, -1, 0};
+	struct duet_walk_opts w = {NULL, 2, 1, -1, 0, 0};
 	duet_listing_dispose(&f->sl);
 	duet_listing_dispose(&f->dl);
 	assert_int_equal(duet_walk(f->src, "", &w, &f->sl), 0);
@@ -345,7 +345,7 @@ test_verify_listed_hash(void **state)
 	struct duet_hashes wrong;
 	const struct duet_entry *e;
 	put(f->src, "a", "content", S);
-	struct duet_walk_opts w = {NULL, 1, 0, -1, 0};
+	struct duet_walk_opts w = {NULL, 1, 0, -1, 0, 0};
 	assert_int_equal(duet_walk(f->src, "", &w, &f->sl), 0);
 	memset(&wrong, 0, sizeof(wrong));
 	assert_int_equal(duet_hash_from_hex(&wrong, DUET_HASH_MD5,
@@ -370,7 +370,7 @@ test_copy_and_delete_lists(void **state)
 	struct fx *f = *state;
 	const struct duet_entry *files[2];
 	const char *names[2] = {"renamed", NULL};
-	struct duet_walk_opts w = {NULL, 1, 0, -1, 0};
+	struct duet_walk_opts w = {NULL, 1, 0, -1, 0, 0};
 	put(f->src, "a", "A", S);
 	put(f->src, "b", "B", S);
 	assert_int_equal(duet_walk(f->src, "", &w, &f->sl), 0);
@@ -409,7 +409,7 @@ test_alloc_failures(void **state)
 	/* Every allocation of a run, failed in turn: an error or success,
 	 * never a crash or a leak (ASan checks the latter). */
 	for (long n = 1; n < 400; n++) {
-		struct duet_walk_opts w = {NULL, 2, 1, -1, 0};
+		struct duet_walk_opts w = {NULL, 2, 1, -1, 0, 0};
 		struct duet_listing sl, dl;
 		int rc;
 		duet_listing_init(&sl);
