@@ -53,7 +53,27 @@ roots_overlap(const struct duet_fs *a, const struct duet_fs *b)
 	    (n > 0 && a->canon[n - 1] == '/');
 }
 
-/* Lists source and destination at the same time. */
+/*
+ * 1 when the destination is listed first and the source told which of
+ * its files have a counterpart there (duet_fs.exact_only): a store then
+ * reads no metadata for the others, which are copied anyway and whose
+ * mtime comes with their download (S3 keeps it as metadata: one HEAD per
+ * object saved). Only where nothing else looks at those mtimes: a local
+ * destination (fast to list), no age filter, no --checksum, no
+ * --compare-dest or --copy-dest, and a destination that is listed.
+ */
+static int
+xcmd_lazy_source(const struct xcmd *c)
+{
+	const struct cli_opts *o = c->o;
+	return (c->dst->caps & DUET_CAP_LOCAL) && !(c->src->caps & DUET_CAP_LOCAL) &&
+	    !o->x.no_traverse && !o->x.no_check_dest && !o->x.checksum &&
+	    o->limits.min_age < 0 && o->limits.max_age < 0 && o->compare_dest == NULL &&
+	    o->copy_dest == NULL;
+}
+
+/* Lists source and destination at the same time (or, see
+ * xcmd_lazy_source, the destination first). */
 static int
 xcmd_list(struct xcmd *c)
 {
@@ -74,7 +94,15 @@ xcmd_list(struct xcmd *c)
 	duet_listing_dispose(&c->dl);
 	/* --no-traverse, --no-check-dest: the destination is not listed; the
 	 * checks look each file up instead. */
-	duet_walk_both(&js, c->o->x.no_traverse || c->o->x.no_check_dest ? NULL : &jd);
+	if (xcmd_lazy_source(c)) {
+		duet_walk_both(&jd, NULL);
+		if (jd.rc == 0)
+			c->src->exact_only = &c->dl;
+		duet_walk_both(&js, NULL);
+		c->src->exact_only = NULL;
+	} else {
+		duet_walk_both(&js, c->o->x.no_traverse || c->o->x.no_check_dest ? NULL : &jd);
+	}
 	if (js.rc != 0) {
 		duet_logo(DUET_LOG_ERROR, c->src->name, "error reading source root directory: %s", js.msg);
 		return js.rc;

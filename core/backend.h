@@ -85,6 +85,7 @@ struct duet_rstream {
 	const struct duet_rstream_ops *ops;
 	int fd;       /* a readable fd at the stream's position, or -1 */
 	int64_t size; /* size of the object when opened, or -1 */
+	int64_t mtime; /* the object's mtime as its answer gave it, or 0 */
 };
 
 struct duet_wstream;
@@ -208,6 +209,8 @@ struct duet_backend {
  * into ctx's storage) and returns 0, or DUET_E_NOTFOUND; it is called
  * from listing threads. token: what list_token gave for that listing.
  */
+struct duet_listing;
+
 struct duet_fs_known {
 	int (*lookup)(void *ctx, const char *path, struct duet_entry *out);
 	void *ctx;
@@ -234,6 +237,12 @@ struct duet_fs {
 	const struct duet_fs_known *known; /* set by the caller before listing
 	                      when it has one (backends with list_token); not
 	                      owned */
+	const struct duet_listing *exact_only; /* set by a caller that copies
+	                      what the listing gives and takes the mtime of a
+	                      copy from its read stream: a store may then skip
+	                      the metadata read (S3's HEAD) of a file whose path
+	                      is not in this sorted listing and flag it
+	                      DUET_EF_LAZY; NULL: every entry exact. Not owned */
 };
 
 /* Fills the common fields; returns DUET_E_NOMEM on failure. */

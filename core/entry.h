@@ -34,6 +34,9 @@ struct duet_hashes {
 
 /* Entry flags. */
 #define DUET_EF_LINK 0x01 /* a symlink stored as NAME.rclonelink (-l) */
+#define DUET_EF_LAZY 0x02 /* mtime is the store's own time (LastModified),
+                             not the kept one, which a read stream gives
+                             (duet_rstream.mtime): see duet_fs.exact_only */
 
 struct duet_entry {
 	const char *path;           /* relative to the root, '/'-separated, no

@@ -163,6 +163,17 @@ xplan_both(struct xrun *xr, struct xplan *p, const struct duet_entry *s,
 	}
 	if (s->type == DUET_T_DIR)
 		return 0;
+	if (s->flags & DUET_EF_LAZY) {
+		/* The store skipped this file's metadata as if the destination
+		 * had no such path (a name matched in another form): read it
+		 * now. The listing is the run's; the entry is updated in place. */
+		struct duet_entry r, *w = (struct duet_entry *)s;
+		memset(&r, 0, sizeof(r));
+		if (xr->src->ops->stat(xr->src, s->path, &r) == 0 && r.type == DUET_T_FILE) {
+			w->mtime = r.mtime;
+			w->flags &= (uint8_t)~DUET_EF_LAZY;
+		}
+	}
 	need = duet_xfer_need(xr->o, s, d, xr->window, xr->hash_kind >= 0);
 	if (need == DUET_NEED_NONE) {
 		if (duet_log_enabled(DUET_LOG_DEBUG))

@@ -126,6 +126,8 @@ struct xpipe {
 	int64_t size;                 /* bytes the source should have, or -1 */
 	void *tag;                    /* group commit: queue with this tag */
 	int queued;                   /* out: 1 when queued for a flush */
+	int lazy;                     /* the listed mtime is the store's: take
+	                                 the read stream's (DUET_EF_LAZY) */
 };
 
 /* Moves bytes from rs to ws, through the kernel when nothing needs to see
@@ -209,6 +211,8 @@ xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char
 
 	if ((rc = from->ops->open_read(from, path, 0, &rs)) != 0)
 		goto out;
+	if (p->lazy && rs->mtime != 0)
+		mtime = rs->mtime;
 	if ((rc = to->ops->open_write(to, dst, p->size >= 0 ? p->size : rs->size, &ws)) != 0)
 		goto out;
 	if (ws->ops->hint != NULL && (rc = xfer_hint(from, path, to, ws, mtime, p)) != 0)
@@ -252,7 +256,7 @@ static int
 xfer_stream_plain(struct duet_fs *from, const char *path, struct duet_fs *to,
     const char *dst, int64_t mtime)
 {
-	struct xpipe p = {NULL, -1, 0, NULL, -1, NULL, 0};
+	struct xpipe p = {NULL, -1, 0, NULL, -1, NULL, 0, 0};
 	return xfer_pipe(from, path, to, dst, mtime, &p, NULL, NULL);
 }
 
@@ -309,6 +313,7 @@ xfer_stream(struct xrun *xr, const struct duet_entry *s, const char *dst_path,
 	/* Verification reads the final name, so it rules out queueing. */
 	p.tag = xr->verify ? NULL : tag;
 	p.queued = 0;
+	p.lazy = (s->flags & DUET_EF_LAZY) != 0;
 	rc = xfer_pipe(xr->src, s->path, xr->dst, dst_path, s->mtime, &p, h, copied);
 	*queued = p.queued;
 	return rc;

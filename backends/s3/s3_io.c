@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "backends/azure/az_auth.h" /* base64 */
+#include "backends/azure/az_time.h" /* HTTP dates */
 #include "backends/http/parts.h"
 #include "core/alloc.h"
 #include "core/error.h"
@@ -112,6 +113,13 @@ s3_open_read(struct duet_fs *dfs, const char *path, int64_t offset, struct duet_
 	r->s.fd = -1;
 	v = duet_http_resp_header(&r->resp, "content-length");
 	r->s.size = v != NULL ? strtoll(v, NULL, 10) + offset : -1;
+	/* The kept mtime comes with every GET (see duet_fs.exact_only). */
+	v = duet_http_resp_header(&r->resp, "x-amz-meta-mtime");
+	if (v == NULL || s3_mtime_parse(v, &r->s.mtime) != 0) {
+		v = duet_http_resp_header(&r->resp, "last-modified");
+		if (v == NULL || duet_az_time_parse_http(v, &r->s.mtime) != 0)
+			r->s.mtime = 0;
+	}
 	*out = &r->s;
 	return 0;
 }

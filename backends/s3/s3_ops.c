@@ -20,6 +20,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/listing.h"
 #include "core/log.h"
 #include "s3_util.h"
 
@@ -94,6 +95,7 @@ struct s3_item {
 	int64_t size, lmod;
 	struct s3_head h;
 	int rc;
+	int lazy;    /* no HEAD: the caller takes the mtime when it reads */
 };
 
 struct s3_lst {
@@ -414,7 +416,14 @@ s3_head_worker(void *arg)
 		pthread_mutex_unlock(&l->mu);
 		if (i >= l->n)
 			break;
-		if (!l->v[i].dir && !s3_known(l->fs, &l->v[i])) {
+		if (l->v[i].dir)
+			continue;
+		if (l->fs->base.exact_only != NULL &&
+		    duet_listing_find(l->fs->base.exact_only, l->v[i].path) == NULL) {
+			l->v[i].lazy = 1;
+			continue;
+		}
+		if (!s3_known(l->fs, &l->v[i])) {
 			l->v[i].rc = s3_head(l->fs, l->v[i].key, &l->v[i].h);
 			pthread_mutex_lock(&l->mu);
 			l->heads++;
@@ -478,6 +487,11 @@ s3_lst_deliver(struct s3_lst *l, duet_list_fn fn, void *ctx)
 			e.type = DUET_T_DIR;
 			e.size = -1;
 			e.mtime = it->lmod;
+		} else if (it->lazy) {
+			e.type = DUET_T_FILE;
+			e.size = it->size;
+			e.mtime = it->lmod;
+			e.flags = DUET_EF_LAZY;
 		} else if (it->rc == DUET_E_NOTFOUND) {
 			continue; /* deleted since it was listed */
 		} else if (it->rc != 0) {
