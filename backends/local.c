@@ -380,6 +380,10 @@ lfs_list_one(struct local_fs *fs, int dfd, const char *name, char *path, size_t 
 	memcpy(path + plen, name, nl + 1);
 	if (duet_tmpname_is(name, nl, fs->suffix)) {
 		duet_logo(DUET_LOG_DEBUG, path, "skipping a temporary file of an unfinished transfer");
+		if (fs->base.on_temp != NULL && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			fs->base.on_temp(fs->base.on_temp_ctx, path,
+			    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
 		return 0;
 	}
 	if (duet_name_check(name, nl) != 0) {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/log.h"
@@ -376,6 +377,74 @@ cmd_rmdirs(struct cli_opts *o)
  * (rclone's cleanup uses the same day). */
 #define CLEANUP_AGE ((int64_t)24 * 3600 * 1000000000)
 
+/* The temp files of unfinished writes that a walk met (local, SFTP):
+ * listing threads call in at once. */
+struct cleanup_temps {
+	pthread_mutex_t mu;
+	struct duet_buf paths; /* NUL-separated, old enough */
+	size_t n, young;
+	int64_t cutoff;
+};
+
+static void
+cleanup_on_temp(void *ctx, const char *path, int64_t mtime)
+{
+	struct cleanup_temps *t = ctx;
+
+	pthread_mutex_lock(&t->mu);
+	if (mtime > t->cutoff)
+		t->young++;
+	else if (duet_buf_append(&t->paths, path, strlen(path) + 1) == 0)
+		t->n++;
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* Local and SFTP: a killed transfer leaves its temp file (NAME.xxxxxxxx
+ * .partial), which no listing shows; those older than a day go. */
+static int
+cleanup_temps(struct cli_opts *o, struct duet_fs *fs)
+{
+	struct cleanup_temps t;
+	struct duet_listing l;
+	long done = 0, failed = 0;
+	int ec;
+
+	memset(&t, 0, sizeof(t));
+	pthread_mutex_init(&t.mu, NULL);
+	t.cutoff = duet_now_real() - CLEANUP_AGE;
+	duet_listing_init(&l);
+	fs->on_temp = cleanup_on_temp;
+	fs->on_temp_ctx = &t;
+	ec = cli_list(o, fs, NULL, 0, -1, &l);
+	fs->on_temp = NULL;
+	if (ec == 0 && t.young > 0)
+		duet_log(DUET_LOG_INFO, "%s: %zu temporary file(s) younger than a day left alone (a "
+		    "transfer may be writing them)", fs->name, t.young);
+	for (size_t off = 0; ec == 0 && off < t.paths.len; off += strlen(t.paths.p + off) + 1) {
+		const char *p = t.paths.p + off;
+		if (o->dry_run) {
+			duet_logo(DUET_LOG_NOTICE, p, "Skipped delete of the temporary file of an "
+			    "unfinished transfer as --dry-run is set");
+			done++;
+		} else if (fs->ops->remove(fs, p) == 0) {
+			duet_logo(DUET_LOG_INFO, p, "Deleted the temporary file of an unfinished transfer");
+			done++;
+		} else {
+			duet_logo(DUET_LOG_ERROR, p, "%s", duet_err_msg());
+			failed++;
+		}
+	}
+	if (ec == 0)
+		duet_log(DUET_LOG_NOTICE, "%s: %s %ld temporary file(s) of unfinished transfers",
+		    fs->name, o->dry_run ? "would delete" : "deleted", done);
+	if (ec == 0 && failed > 0)
+		ec = EXIT_ERROR;
+	duet_listing_dispose(&l);
+	duet_buf_dispose(&t.paths);
+	pthread_mutex_destroy(&t.mu);
+	return ec;
+}
+
 int
 cmd_cleanup(struct cli_opts *o)
 {
@@ -394,9 +463,7 @@ cmd_cleanup(struct cli_opts *o)
 		duet_log(DUET_LOG_NOTICE, "%s: nothing to clean up: Azure discards the uncommitted "
 		    "blocks of unfinished uploads after 7 days", fs->name);
 	} else if (fs->ops->cleanup == NULL) {
-		fprintf(stderr, "Error: %s: cleanup is not supported by the %s backend (it leaves "
-		    "nothing unfinished behind)\n", fs->name, fs->ops->name);
-		ec = EXIT_ERROR;
+		ec = cleanup_temps(o, fs);
 	} else if ((rc = fs->ops->cleanup(fs, "", CLEANUP_AGE, o->dry_run, &done)) != 0) {
 		ec = misc_fail(rc);
 	} else {

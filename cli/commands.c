@@ -141,7 +141,9 @@ static const struct cli_cmd cmd_tab[] = {
 	    "than 24 hours ago and never finished (a run killed in the middle of a\n"
 	    "large upload leaves its parts, invisible but billed). Younger ones may\n"
 	    "belong to a running transfer and are left alone. --dry-run lists them.\n"
-	    "Azure discards uncommitted blocks itself; local and SFTP leave nothing.\n"},
+	    "Local and SFTP: deletes the temporary files (NAME.xxxxxxxx.partial) that\n"
+	    "killed transfers left and no listing shows, when older than 24 hours.\n"
+	    "Azure discards uncommitted blocks itself: nothing to do.\n"},
 	{"touch", cmd_touch, 1, 1, "remote:path", "Set a file's modification time, creating it empty if missing.",
 	    "Sets the file's modification time to now, or to --timestamp (UTC, given as\n"
 	    "YYMMDD, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DDTHH:MM:SS.SSS). A missing file is\n"

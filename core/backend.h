@@ -237,6 +237,11 @@ struct duet_fs {
 	const struct duet_fs_known *known; /* set by the caller before listing
 	                      when it has one (backends with list_token); not
 	                      owned */
+	/* Set by duet cleanup before listing: a backend that hides the temp
+	 * files of unfinished writes (duet_tmpname_is) hands each one's path
+	 * and mtime here instead. NULL: they are only skipped. */
+	void (*on_temp)(void *ctx, const char *path, int64_t mtime);
+	void *on_temp_ctx;
 	const struct duet_listing *exact_only; /* set by a caller that copies
 	                      what the listing gives and takes the mtime of a
 	                      copy from its read stream: a store may then skip

@@ -149,9 +149,16 @@ sftp_list_entry(struct sftp_listctx *lc, const char *name, size_t nl,
 	int type, rc;
 
 	/* "." and ".." come with every directory (OpenSSH sends them). */
-	if ((nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.') ||
-	    duet_tmpname_is(name, nl, fs->suffix))
+	if ((nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.'))
 		return 0;
+	if (duet_tmpname_is(name, nl, fs->suffix)) {
+		if (fs->base.on_temp != NULL && sftp_attr_type(a) == DUET_T_FILE &&
+		    (path = duet_path_join(lc->dir, name)) != NULL) {
+			fs->base.on_temp(fs->base.on_temp_ctx, path, sftp_attr_ns(a));
+			duet_free(path);
+		}
+		return 0;
+	}
 	if (duet_name_check(name, nl) != 0) {
 		duet_logo(DUET_LOG_ERROR, lc->dir, "sftp: %s: a name from the server is refused: %s",
 		    fs->base.name, duet_err_msg());

@@ -232,8 +232,10 @@ expect_grep "s3: cleanup aborted it" "aborted [1-9][0-9]* unfinished" "$T/err"
 check "s3: no upload left" test -z "$(ls "$up" 2>/dev/null)"
 expect_rc "azure: cleanup has nothing to do" 0 DC cleanup az:bkt
 expect_grep "azure: cleanup says why" "Azure discards the uncommitted blocks" "$T/err"
-expect_rc "local: cleanup is not supported (exit 1)" 1 DC cleanup src
-expect_grep "local: cleanup names the backend" "not supported by the local backend" "$T/err"
+mkfile "src/sub dir/x.txt.0badf00d.partial" "left by a killed run" "2020-01-01 00:00:00"
+expect_rc "local: cleanup" 0 DC cleanup src
+expect_grep "local: cleanup deletes a stale temp file" "deleted 1 temporary file" "$T/err"
+check "local: the temp file is gone" test ! -e "src/sub dir/x.txt.0badf00d.partial"
 
 # 9. bisync s3 <-> azure
 expect_rc "s3<->azure: seed s3" 0 DC copy src s3:bkt/x2

@@ -383,7 +383,20 @@ expect_eq "after restart: big file on the server" "$sum_big" "$(md5sum <r1/big.b
 expect_eq "after restart: the server's new file on local" "new on the server before the kill" "$(cat l1/late.txt 2>&1)"
 expect_rc "after restart: listing shows no temp file" 0 DC ls "srv:$T/r1"
 expect_no_grep "after restart: no partial listed" "partial" "$T/out"
-rm -f r1/*.partial
+# the killed upload's temp file stays on the server, unlisted, until
+# duet cleanup removes it (once older than a day: it may be a live one)
+check "the killed upload's temp file is still on the server" \
+	test -n "$(ls r1 | grep -E '^big\.bin\.[0-9a-f]{8}\.partial$')"
+expect_rc "cleanup: a young temp file stays" 0 DC cleanup "srv:$T/r1" -v
+expect_grep "cleanup: says it left one alone" "younger than a day left alone" "$T/err"
+check "cleanup: the young one is still there" test -n "$(find r1 -name '*.partial')"
+touch -d '2 days ago' r1/*.partial
+expect_rc "cleanup --dry-run" 0 DC cleanup "srv:$T/r1" --dry-run
+expect_grep "cleanup --dry-run names it" "big\.bin\.[0-9a-f]*\.partial: Skipped delete" "$T/err"
+check "cleanup --dry-run: still there" test -n "$(find r1 -name '*.partial')"
+expect_rc "cleanup of a stale temp file" 0 DC cleanup "srv:$T/r1"
+expect_grep "cleanup says what it did" "deleted 1 temporary file" "$T/err"
+check "cleanup: the temp file is gone" test -z "$(find r1 -name '*.partial')"
 same_tree_s "after restart: sides equal" l1 r1
 expect_rc "after restart: next plain run" 0 BS -v
 expect_grep "after restart: nothing left to do" "No changes found" "$T/err"
