@@ -422,7 +422,7 @@ t_list_recursive(void **state)
 	};
 
 	if (fs->ops->list_r == NULL)
-		skip();
+		skip(); /* local, SFTP, the fake: no recursive listing to compare */
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		conf_write(fs, files[i], files[i], T1 + (int64_t)i * 1000000000);
 	assert_int_equal(fs->ops->mkdir(fs, "d/empty"), 0);
