@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backends/http/bwlimit.h"
+#include "core/bwlimit.h"
 #include "backends/registry.h"
 #include "core/error.h"
 #include "core/log.h"

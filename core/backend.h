@@ -36,6 +36,8 @@
 #define DUET_CAP_CASEINS 0x10     /* names are case-insensitive */
 #define DUET_CAP_LOCAL 0x20       /* a local filesystem (streams expose fds) */
 #define DUET_CAP_SLOW_HASH 0x40   /* hash() reads the whole file (local, SFTP) */
+#define DUET_CAP_BWLIMIT 0x80     /* its requests charge --bwlimit themselves
+                                     (HTTP); else the engine charges copies */
 
 /* How symbolic links are treated (local backend). */
 enum duet_links {

@@ -15,6 +15,7 @@
 #include "copyfd.h"
 #include "error.h"
 #include "hash.h"
+#include "bwlimit.h"
 #include "hashpipe.h"
 #include "log.h"
 
@@ -130,17 +131,30 @@ struct xpipe {
 	                                 the read stream's (DUET_EF_LAZY) */
 };
 
+/* --bwlimit for a copy between two backends that do not charge it
+ * themselves (local, SFTP); NULL when there is no limit or one side's
+ * requests are charged already (S3, Azure). */
+static struct duet_bwlimit *
+xfer_bw(const struct duet_fs *from, const struct duet_fs *to)
+{
+	struct duet_bwlimit *bw = duet_bwlimit_global();
+
+	if (duet_bwlimit_rate(bw) <= 0 || ((from->caps | to->caps) & DUET_CAP_BWLIMIT))
+		return NULL;
+	return bw;
+}
+
 /* Moves bytes from rs to ws, through the kernel when nothing needs to see
  * them. Returns bytes moved or a negative code. */
 static int64_t
 xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *p,
-    struct duet_hasher *hs)
+    struct duet_hasher *hs, struct duet_bwlimit *bw)
 {
 	char *bufs[2] = {xfer_tls_buf, NULL}, *buf;
 	struct duet_hashpipe *hp = NULL;
 	int64_t n = 0, rc = 0, size = p->size >= 0 ? p->size : rs->size;
 
-	if (hs == NULL && rs->fd >= 0 && ws->fd >= 0 && p->limit < 0)
+	if (hs == NULL && bw == NULL && rs->fd >= 0 && ws->fd >= 0 && p->limit < 0)
 		return duet_copy_fd(rs->fd, ws->fd, p->progress);
 	if (bufs[0] == NULL)
 		return duet_err_set(DUET_E_NOMEM, "out of memory");
@@ -155,6 +169,7 @@ xfer_pump(struct duet_rstream *rs, struct duet_wstream *ws, const struct xpipe *
 			rc = r < 0 ? r : n;
 			break;
 		}
+		duet_bwlimit_charge(bw, (size_t)r);
 		if (hp != NULL)
 			duet_hashpipe_feed(hp, buf, (size_t)r);
 		else if (hs != NULL)
@@ -219,7 +234,7 @@ xfer_pipe(struct duet_fs *from, const char *path, struct duet_fs *to, const char
 		goto out;
 	if (p->hash_mask && (rc = duet_hasher_new(p->hash_mask, &hs)) != 0)
 		goto out;
-	n = xfer_pump(rs, ws, p, hs);
+	n = xfer_pump(rs, ws, p, hs, xfer_bw(from, to));
 	rc = n < 0 ? (int)n : 0;
 	if (rc == 0 && p->size >= 0 && n != p->size)
 		rc = duet_err_set(DUET_E_CHANGED,

@@ -477,7 +477,7 @@ az_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_f
 		rc = az_http(fs, o);
 	if (rc == 0)
 		rc = az_canon(fs);
-	fs->base.caps = DUET_CAP_COPY | DUET_CAP_MOVE | DUET_CAP_SETMTIME;
+	fs->base.caps = DUET_CAP_COPY | DUET_CAP_MOVE | DUET_CAP_SETMTIME | DUET_CAP_BWLIMIT;
 	fs->base.hashes = DUET_HASH_BIT(DUET_HASH_MD5);
 	fs->base.precision = 1;
 	if (rc == 0)

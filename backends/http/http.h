@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "backends/http/bwlimit.h"
+#include "core/bwlimit.h"
 #include "core/buf.h"
 
 /* Defaults of struct duet_http_opts (set by duet_http_opts_init). */

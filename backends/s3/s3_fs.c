@@ -614,7 +614,7 @@ s3_open(const struct duet_remote *r, const struct duet_fs_opts *o, struct duet_f
 			snprintf(fs->base.canon, n, "s3:%s/%s/%s", fs->scheme_host,
 			    fs->bucket ? fs->bucket : "", fs->prefix);
 	}
-	fs->base.caps = DUET_CAP_COPY | DUET_CAP_MOVE | DUET_CAP_SETMTIME;
+	fs->base.caps = DUET_CAP_COPY | DUET_CAP_MOVE | DUET_CAP_SETMTIME | DUET_CAP_BWLIMIT;
 	fs->base.hashes = DUET_HASH_BIT(DUET_HASH_MD5);
 	fs->base.precision = 1;
 	fs->base.md5_first = fs->chunk_size + 1;

@@ -129,6 +129,12 @@ rmdir src/emptydir
 same_tree_s "copy: tree, bytes and mtimes" src dst
 expect_rc "copy again: nothing to transfer" 9 DC copy src "srv:$T/dst" --error-on-no-transfer
 expect_rc "copy sftp -> local" 0 DC copy "srv:$T/dst" back
+# --bwlimit holds SFTP transfers (lower bound only: 2 MB at 1 MiB/s)
+head -c 2000000 /dev/urandom >bw.bin; t0=$(date +%s%N)
+expect_rc "--bwlimit on an SFTP upload" 0 DC copyto bw.bin "srv:$T/bw/bw.bin" --bwlimit 1M
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "--bwlimit 1M: 2 MB up took at least 1.3 s (took $ms ms)" test "$ms" -ge 1300
+check "--bwlimit: the upload is whole" cmp -s bw.bin "$T/bw/bw.bin"
 same_tree_s "copy back: tree, bytes and mtimes" src back
 
 mkfile dst/extra.txt "extra on the server"; mkfile dst/sub/deep/extra2 "x"

@@ -244,4 +244,12 @@ check "--delete-after: nothing deleted after the cut-off" test -e dmd/old
 expect_rc "--delete-before with a cut-off" 8 "$D" sync dmo dmd --max-transfer 1M --transfers 1 --delete-before
 check "--delete-before: deleted before the cut-off" test ! -e dmd/old
 
+# --- --bwlimit holds local copies too: 3 MB at 1 MiB/s cannot take less
+# than about 3 s (a lower bound only: a slow machine passes as well)
+rm -rf bwd; t0=$(date +%s%N)
+expect_rc "--bwlimit on a local copy" 0 "$D" copy dmo/big1 bwd --bwlimit 1M
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "--bwlimit 1M: 3 MB took at least 2 s (took $ms ms)" test "$ms" -ge 2000
+check "--bwlimit: the copy is whole" cmp -s dmo/big1 bwd/big1
+
 done_testing

@@ -6,8 +6,8 @@
  * least about N/L seconds, minus one burst (a tenth of a second's worth).
  * Thread-safe. One process-wide bucket exists, off until given a rate.
  */
-#ifndef DUET_BACKENDS_HTTP_BWLIMIT_H
-#define DUET_BACKENDS_HTTP_BWLIMIT_H
+#ifndef DUET_CORE_BWLIMIT_H
+#define DUET_CORE_BWLIMIT_H
 
 #include <stddef.h>
 #include <stdint.h>

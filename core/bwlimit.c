@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "core/alloc.h"
-#include "core/error.h"
+#include "alloc.h"
+#include "error.h"
 
 #define BW_NS 1000000000LL
 #define BW_BURST_NS (BW_NS / 10) /* idle credit: 0.1 s worth of bytes */
