@@ -36,6 +36,9 @@ brun_alias_build(struct brun *b, const struct duet_deltas *d1, const struct duet
 				rc = duet_names_add(&b->names, s + 1, duet_delta_path(&d[s]->v[i]));
 	if (rc == 0)
 		rc = duet_names_build(&b->names, &b->cur1, &b->cur2, brun_name_flags(b));
+	duet_names_dispose(&b->dnames);
+	if (rc == 0 && b->dirs[0].n > 0 && b->dirs[1].n > 0)
+		rc = duet_names_build(&b->dnames, &b->dirs[0], &b->dirs[1], brun_name_flags(b));
 	if (rc == 0 && b->names.n > 0)
 		duet_log(DUET_LOG_INFO, "%zu name%s spelt differently on Path1 and Path2 (matched as "
 		    "one file each)", b->names.n, b->names.n == 1 ? " is" : "s are");
@@ -68,24 +71,59 @@ balias_under(const struct duet_names *m, int from, const char *dir, size_t len)
 	}
 }
 
+/* The pair of the map whose spelling on side `from` is dir (len bytes),
+ * or NULL. */
+static const struct duet_name_pair *
+balias_exact(const struct duet_names *m, int from, const char *dir, size_t len)
+{
+	size_t lo = 0, hi = m->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct duet_name_pair *x = from == 1 ? &m->v[mid] : m->by2[mid];
+		const char *p = x->path[from - 1];
+		int c = strncmp(p, dir, len);
+		if (c == 0 && p[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return x;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 /* A name not on side `to` yet, in a directory that side spells
- * differently (known from a file of it both sides have): that
- * directory's spelling on `to`, so a new file joins it rather than making
- * a second directory. NULL when there is none (or no memory). */
+ * differently (the directories themselves, or a file of it both sides
+ * have): that directory's spelling on `to`, so a new file joins it rather
+ * than making a second directory. NULL when there is none (or no
+ * memory). */
 static const char *
 balias_dir(struct brun *b, int to, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	while (slash != NULL) {
 		size_t len = (size_t)(slash - path), cut = 0, segs = 1;
-		const struct duet_name_pair *x = balias_under(&b->names, 3 - to, path, len);
+		const struct duet_name_pair *x = balias_exact(&b->dnames, 3 - to, path, len);
+		int exact = 1;
+		if (x == NULL)
+			x = balias_exact(&b->names, 3 - to, path, len);
+		if (x == NULL) {
+			x = balias_under(&b->names, 3 - to, path, len);
+			exact = 0;
+		}
 		if (x != NULL) {
 			const char *o = x->path[to - 1];
-			for (size_t i = 0; i < len; i++)
-				segs += path[i] == '/';
-			while (segs > 0 && o[cut] != '\0')
-				segs -= o[cut++] == '/';
-			cut--; /* at that '/' */
+			if (exact) {
+				cut = strlen(o);
+			} else {
+				for (size_t i = 0; i < len; i++)
+					segs += path[i] == '/';
+				while (segs > 0 && o[cut] != '\0')
+					segs -= o[cut++] == '/';
+				cut--; /* at that '/' */
+			}
 			if (cut == len && memcmp(o, path, len) == 0)
 				return NULL; /* spelt the same: nothing to map */
 			{
@@ -111,7 +149,7 @@ brun_spelling(struct brun *b, int side, const char *path)
 {
 	const struct duet_listing *l = side == 1 ? &b->cur1 : &b->cur2;
 	const char *q;
-	if (b->names.n == 0)
+	if (b->names.n == 0 && b->dnames.n == 0)
 		return path;
 	/* Plan names are Path1's spelling wherever Path1 has the file. */
 	q = side == 2 ? duet_names_alias(&b->names, 1, path) : NULL;

@@ -20,18 +20,22 @@ brun_dirs_make(struct brun *b, struct duet_fs *dst, int dside, const struct duet
 {
 	int rc;
 	for (size_t i = 0; i < n; i++) {
+		struct duet_entry e;
 		if (v[i]->type != DUET_T_DIR)
 			continue;
+		e = *v[i]; /* under the destination's spelling of its parent */
+		e.path = brun_spelling(b, dside, v[i]->path);
+		e.pathlen = (uint32_t)strlen(e.path);
 		if (b->o->dry_run) {
-			duet_logo(DUET_LOG_NOTICE, v[i]->path, "Skipped make directory as --dry-run is set");
+			duet_logo(DUET_LOG_NOTICE, e.path, "Skipped make directory as --dry-run is set");
 			continue;
 		}
-		if ((rc = dst->ops->mkdir(dst, v[i]->path)) != 0) {
-			duet_logo(DUET_LOG_ERROR, v[i]->path, "cannot make directory on Path%d: %s", dside,
+		if ((rc = dst->ops->mkdir(dst, e.path)) != 0) {
+			duet_logo(DUET_LOG_ERROR, e.path, "cannot make directory on Path%d: %s", dside,
 			    duet_err_msg());
 			return rc;
 		}
-		if ((rc = brun_upd_put(b, dside, v[i])) != 0)
+		if ((rc = brun_upd_put(b, dside, &e)) != 0)
 			return rc;
 	}
 	return 0;

@@ -92,10 +92,11 @@ static int
 bresync_pair(void *ctx, const struct duet_entry *e1, const struct duet_entry *e2)
 {
 	struct bresync_q *q = ctx;
+	/* On one side only: into the other side's spelling of its directory. */
 	if (e2 == NULL)
-		bresync_push(q, 0, e1, NULL);
+		bresync_push(q, 0, e1, brun_spelling(q->b, 2, e1->path));
 	else if (e1 == NULL)
-		bresync_push(q, 1, e2, NULL);
+		bresync_push(q, 1, e2, brun_spelling(q->b, 1, e2->path));
 	else if (e1->type != DUET_T_FILE || e2->type != DUET_T_FILE)
 		return 0;
 	else if (brun_differ(q->b, e1, e2) == BDIFF_NONE) {
@@ -150,10 +151,12 @@ bresync_copy(struct brun *b, struct bresync_q *q, int dir)
 			dp[nfiles] = dp[i];
 			v[nfiles++] = v[i];
 		}
-	/* --fix-case: the destination takes the source's spelling first. */
+	/* --fix-case: the destination takes the source's spelling first (a
+	 * new file then goes under the source's spelling of its directory). */
 	for (size_t i = 0; rc == 0 && b->o->fix_case && i < nfiles; i++)
 		if (dp[i] != NULL) {
-			rc = brun_fix_case(b, dst, dside, dp[i], v[i]->path);
+			if (duet_listing_find(dside == 1 ? &b->cur1 : &b->cur2, dp[i]) != NULL)
+				rc = brun_fix_case(b, dst, dside, dp[i], v[i]->path);
 			dp[i] = NULL;
 		}
 	brun_batch_reset(b);

@@ -92,6 +92,23 @@ bknown_set(struct brun *b, struct duet_fs *fs, int side, struct bknown *k)
 	    "taken from it", side, k->tok);
 }
 
+/* Moves side i's directory entries from its listing to b->dirs[i]. */
+static int
+brun_split_dirs(struct brun *b, int i)
+{
+	struct duet_listing *l = i == 0 ? &b->cur1 : &b->cur2;
+	size_t k = 0;
+	duet_listing_dispose(&b->dirs[i]);
+	for (size_t n = 0; n < l->n; n++) {
+		if (l->v[n].type != DUET_T_DIR)
+			l->v[k++] = l->v[n];
+		else if (duet_listing_add(&b->dirs[i], &l->v[n]) != 0)
+			return DUET_E_NOMEM;
+	}
+	l->n = k;
+	return 0;
+}
+
 int
 brun_list(struct brun *b)
 {
@@ -112,10 +129,13 @@ brun_list(struct brun *b)
 		j[i].o.filter = b->o->filter && duet_filter_active(b->o->filter) ? b->o->filter : NULL;
 		j[i].o.checkers = b->o->x.checkers > 0 ? b->o->x.checkers : 8;
 		j[i].o.max_depth = -1;
-		j[i].o.dirs = b->o->create_empty_src_dirs;
+		j[i].o.dirs = 1; /* split off below without --create-empty-src-dirs */
 		j[i].o.fast_list = b->o->x.fast_list;
 	}
 	duet_walk_both(&j[0], &j[1]);
+	for (int i = 0; i < 2; i++)
+		if (j[i].rc == 0 && !b->o->create_empty_src_dirs && (j[i].rc = brun_split_dirs(b, i)) != 0)
+			snprintf(j[i].msg, sizeof(j[i].msg), "%s", duet_err_msg());
 	for (int i = 0; i < 2; i++) {
 		fs[i]->known = NULL;
 		duet_listing_dispose(&known[i].l);
@@ -484,6 +504,9 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_init(&b.upd[0]);
 	duet_listing_init(&b.upd[1]);
 	duet_names_init(&b.names);
+	duet_names_init(&b.dnames);
+	duet_listing_init(&b.dirs[0]);
+	duet_listing_init(&b.dirs[1]);
 	duet_arena_init(&b.spell);
 	duet_listing_init(&b.done);
 	duet_listing_init(&b.skipped);
@@ -544,6 +567,9 @@ duet_bisync_run(const struct duet_bisync_opts *orig)
 	duet_listing_dispose(&b.upd[0]);
 	duet_listing_dispose(&b.upd[1]);
 	duet_names_dispose(&b.names);
+	duet_names_dispose(&b.dnames);
+	duet_listing_dispose(&b.dirs[0]);
+	duet_listing_dispose(&b.dirs[1]);
 	duet_arena_dispose(&b.spell);
 	duet_listing_dispose(&b.done);
 	duet_listing_dispose(&b.skipped);

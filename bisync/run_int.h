@@ -47,6 +47,11 @@ struct brun {
 	unsigned char filters_md5[16];   /* of --filters-file, when given */
 	int has_filters_md5;
 	struct duet_names names;         /* spellings that differ (alias.c) */
+	/* The directories each side has, when the listings leave them out
+	 * (no --create-empty-src-dirs), and their spellings that differ: a
+	 * new file joins the other side's spelling of its directory. */
+	struct duet_listing dirs[2];
+	struct duet_names dnames;
 	struct duet_arena spell;         /* names brun_spelling made up */
 	/* items.c: destination paths of the current batch the engine
 	 * finished (kept with -i only) and skipped (by -i or because the

@@ -85,6 +85,42 @@ check "still no second directory" test ! -e c2/Docs -a ! -e c1/docs
 expect_rc "and then no changes" 0 C -v
 expect_grep "nothing left" "No changes found" "$T/err"
 
+# --- the directories themselves are matched, with no file in common:
+# new files on each side join the other side's spelling (also in a resync,
+# and for a subdirectory spelt differently again)
+mkdir -p e1/Music/Live e2/music/live; mkfile e1/z.txt "z" "2020-01-01"; mkfile e2/z.txt "z" "2020-01-01"
+E() { "$D" bisync e1 e2 --workdir "$T/wde" --ignore-case-sync "$@"; }
+mkfile e1/Music/r.txt "resync new on 1"
+expect_rc "resync with only directories in common" 0 E --resync
+expect_eq "resync puts Path1's file in Path2's music/" "resync new on 1" "$(cat e2/music/r.txt 2>&1)"
+mkfile e1/Music/one.txt "new on 1"; mkfile e1/Music/Live/deep.txt "deep on 1"
+mkfile e2/music/two.txt "new on 2"
+expect_rc "new files in directories matched by name alone" 0 E
+expect_eq "Path1's file in Path2's music/" "new on 1" "$(cat e2/music/one.txt 2>&1)"
+expect_eq "and in Path2's music/live/" "deep on 1" "$(cat e2/music/live/deep.txt 2>&1)"
+expect_eq "Path2's file in Path1's Music/" "new on 2" "$(cat e1/Music/two.txt 2>&1)"
+check "no second directory on either side" test ! -e e2/Music -a ! -e e1/music
+expect_rc "then no changes" 0 E -v
+expect_grep "nothing left after directory matching" "No changes found" "$T/err"
+# with --create-empty-src-dirs, new directories join the other spelling too
+mkdir -p h1/Music/Live/Set h2/music; mkfile h1/z.txt "z" "2020-01-01"; mkfile h2/z.txt "z" "2020-01-01"
+H() { "$D" bisync h1 h2 --workdir "$T/wdh" --ignore-case-sync --create-empty-src-dirs "$@"; }
+expect_rc "resync --create-empty-src-dirs, directories spelt differently" 0 H --resync
+check "empty directories made in Path2's music/" test -d h2/music/Live/Set -a ! -e h2/Music
+mkdir -p h2/music/Other/x
+expect_rc "a new empty directory on Path2" 0 H
+check "made in Path1's Music/" test -d h1/Music/Other/x -a ! -e h1/music
+expect_rc "then no changes (directories)" 0 H -v
+expect_grep "no directory changes left" "No changes found" "$T/err"
+# NFD directory on Path1, NFC on Path2, matched by default
+dnfc=$(printf 'caf\xc3\xa9'); dnfd=$(printf 'cafe\xcc\x81')
+mkdir -p "g1/$dnfd" "g2/$dnfc"; mkfile g1/z.txt "z" "2020-01-01"; mkfile g2/z.txt "z" "2020-01-01"
+expect_rc "resync NFD and NFC directories" 0 "$D" bisync g1 g2 --workdir "$T/wdg" --resync
+mkfile "g1/$dnfd/n.txt" "in the NFD directory"
+expect_rc "a new file in the NFD directory" 0 "$D" bisync g1 g2 --workdir "$T/wdg"
+expect_eq "lands in Path2's NFC directory" "in the NFD directory" "$(cat "g2/$dnfc/n.txt" 2>&1)"
+check "no NFD directory made on Path2" test ! -e "g2/$dnfd"
+
 # --- --fix-case: Path1's spelling wins where the content is equal
 mkfile f1/base.txt "b"; mkfile f2/base.txt "b"
 F() { "$D" bisync f1 f2 --workdir "$T/wdf" --ignore-case-sync "$@"; }
